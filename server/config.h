@@ -1,0 +1,45 @@
+#ifndef EVROUTER_SERVER_CONFIG_H_
+#define EVROUTER_SERVER_CONFIG_H_
+
+#include <cstddef>
+#include <functional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "server/core/validation.h"
+
+namespace evrouter {
+
+// Everything evrouterd can be told, with its defaults. Each setting has a
+// flag and an environment variable; the flag wins over the variable.
+struct ServerConfig {
+  std::string listen = "127.0.0.1:50051";
+  std::string pg_dsn = "postgresql://postgres@127.0.0.1:5432/evrouter";
+  int pg_pool_size = 4;
+  core::PublishLimits limits;
+  size_t max_message_bytes = size_t{64} << 20;
+  size_t max_pending_bytes = size_t{256} << 20;
+  size_t max_stream_batches = 64;
+  absl::Duration dedup_window = absl::Minutes(2);
+  absl::Duration startup_timeout = absl::Seconds(60);
+  absl::Duration shutdown_grace = absl::Seconds(10);
+  absl::Duration health_check_interval = absl::Seconds(2);
+  std::string log_level = "info";
+  bool migrate_only = false;
+  bool help = false;
+  bool version = false;
+};
+
+// Reads `getenv` first, then the flags (`--name value` or `--name=value`).
+// Errors name the flag or variable and the accepted form.
+absl::StatusOr<ServerConfig> ParseServerConfig(
+    int argc, const char* const* argv,
+    const std::function<const char*(const char*)>& getenv);
+
+// The --help text: every flag with its variable, default and meaning.
+std::string ServerConfigHelp();
+
+}  // namespace evrouter
+
+#endif  // EVROUTER_SERVER_CONFIG_H_

@@ -1,0 +1,205 @@
+#include "server/core/exchange_log.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+
+namespace evrouter::core {
+namespace {
+
+absl::Time TruncateToMicros(absl::Time t) {
+  return absl::FromUnixMicros(absl::ToUnixMicros(t));
+}
+
+}  // namespace
+
+ExchangeLog::ExchangeLog(ExchangeRecord record, ExchangeLogOptions options, EventStore* store,
+                         Executor* executor, Clock* clock)
+    : record_(std::move(record)),
+      options_(options),
+      store_(store),
+      executor_(executor),
+      clock_(clock),
+      head_(record_.head_offset),
+      dedup_(options.dedup_window) {}
+
+absl::Status ExchangeLog::LoadDedupWindow() {
+  absl::MutexLock lock(&mu_);
+  if (!dedup_.enabled()) return absl::OkStatus();
+  absl::StatusOr<std::vector<StoredId>> ids =
+      store_->RecentIds(record_.id, clock_->Now() - options_.dedup_window, head_);
+  if (!ids.ok()) return ids.status();
+  for (const StoredId& stored : *ids) {
+    dedup_.Add(stored.id, stored.offset, stored.stored_at);
+    last_stored_at_ = std::max(last_stored_at_, stored.stored_at);
+  }
+  return absl::OkStatus();
+}
+
+void ExchangeLog::Append(std::vector<Event> events, size_t bytes, PublishCallback done) {
+  absl::Status refused;
+  {
+    absl::MutexLock lock(&mu_);
+    if (closed_) {
+      refused = absl::NotFoundError(absl::StrCat("exchange: '", record_.name, "' not found"));
+    } else if (queued_bytes_ + bytes > options_.max_pending_bytes && !queue_.empty()) {
+      refused = absl::ResourceExhaustedError(
+          absl::StrCat("exchange '", record_.name, "' has ", queued_bytes_,
+                       " bytes waiting for commit (limit ", options_.max_pending_bytes,
+                       "); retry with backoff"));
+    } else {
+      queued_bytes_ += bytes;
+      queue_.push_back({std::move(events), bytes, std::move(done)});
+      if (committing_) return;
+      committing_ = true;
+    }
+  }
+  if (!refused.ok()) {
+    std::move(done)(refused);
+    return;
+  }
+  executor_->Post([self = shared_from_this()] { self->CommitRound(); });
+}
+
+void ExchangeLog::Close() {
+  std::deque<Pending> failed;
+  {
+    absl::MutexLock lock(&mu_);
+    closed_ = true;
+    failed.swap(queue_);
+    queued_bytes_ = 0;
+  }
+  for (Pending& pending : failed) {
+    std::move(pending.done)(
+        absl::NotFoundError(absl::StrCat("exchange: '", record_.name, "' was deleted")));
+  }
+}
+
+void ExchangeLog::Reopen() {
+  absl::MutexLock lock(&mu_);
+  closed_ = false;
+}
+
+ExchangeInfo ExchangeLog::Info() const {
+  absl::MutexLock lock(&mu_);
+  return {record_.name, record_.kind, head_, record_.created_at};
+}
+
+absl::Status ExchangeLog::RecoverHead() {
+  uint64_t known_head;
+  {
+    absl::MutexLock lock(&mu_);
+    known_head = head_;
+  }
+  absl::StatusOr<uint64_t> head = store_->HeadOffset(record_.id);
+  if (!head.ok()) return head.status();
+  absl::StatusOr<std::vector<StoredId>> ids;
+  if (*head > known_head) {
+    // A transaction whose reply was lost did commit: its ids join the window
+    // so that a publisher's retry is recognised as a duplicate.
+    ids = store_->RecentIds(record_.id, absl::InfiniteFuture(), known_head);
+    if (!ids.ok()) return ids.status();
+  }
+  absl::MutexLock lock(&mu_);
+  head_ = *head;
+  head_known_ = true;
+  if (ids.ok()) {
+    for (const StoredId& stored : *ids) {
+      dedup_.Add(stored.id, stored.offset, stored.stored_at);
+      last_stored_at_ = std::max(last_stored_at_, stored.stored_at);
+    }
+  }
+  return absl::OkStatus();
+}
+
+void ExchangeLog::CommitRound() {
+  std::vector<Pending> round;
+  bool head_known;
+  {
+    absl::MutexLock lock(&mu_);
+    size_t events = 0;
+    size_t bytes = 0;
+    while (!queue_.empty()) {
+      Pending& next = queue_.front();
+      if (!round.empty() && (events + next.events.size() > options_.max_commit_events ||
+                             bytes + next.bytes > options_.max_commit_bytes)) {
+        break;
+      }
+      events += next.events.size();
+      bytes += next.bytes;
+      queued_bytes_ -= next.bytes;
+      round.push_back(std::move(next));
+      queue_.pop_front();
+    }
+    head_known = head_known_;
+  }
+
+  absl::Status status = head_known ? absl::OkStatus() : RecoverHead();
+  std::vector<std::vector<PublishedEvent>> results(round.size());
+  std::vector<Event> rows;
+  uint64_t head;
+  absl::Time stored_at;
+  if (status.ok()) {
+    absl::MutexLock lock(&mu_);
+    head = head_;
+    // stored_at never goes backwards in offset order, even if the clock does.
+    stored_at = std::max(TruncateToMicros(clock_->Now()), last_stored_at_);
+    absl::flat_hash_map<std::string, uint64_t> round_ids;
+    for (size_t i = 0; i < round.size(); ++i) {
+      for (Event& event : round[i].events) {
+        std::optional<uint64_t> original;
+        if (dedup_.enabled()) {
+          original = dedup_.Find(event.id);
+          if (!original) {
+            auto it = round_ids.find(event.id);
+            if (it != round_ids.end()) original = it->second;
+          }
+        }
+        if (original) {
+          results[i].push_back({*original, true, event.id});
+          continue;
+        }
+        event.offset = ++head;
+        event.stored_at = stored_at;
+        if (dedup_.enabled()) round_ids.emplace(event.id, event.offset);
+        results[i].push_back({event.offset, false, event.id});
+        rows.push_back(std::move(event));
+      }
+    }
+  }
+  if (status.ok() && !rows.empty()) status = store_->AppendEvents(record_.id, rows);
+
+  {
+    absl::MutexLock lock(&mu_);
+    if (status.ok() && !rows.empty()) {
+      head_ = head;
+      last_stored_at_ = stored_at;
+      for (const Event& row : rows) dedup_.Add(row.id, row.offset, row.stored_at);
+      dedup_.Expire(clock_->Now());
+    } else if (!status.ok()) {
+      // The transaction may or may not have committed: re-read before reuse.
+      head_known_ = false;
+    }
+  }
+
+  for (size_t i = 0; i < round.size(); ++i) {
+    if (status.ok()) {
+      std::move(round[i].done)(std::move(results[i]));
+    } else {
+      std::move(round[i].done)(status);
+    }
+  }
+
+  bool more;
+  {
+    absl::MutexLock lock(&mu_);
+    more = !queue_.empty();
+    committing_ = more;
+  }
+  // Re-posting (rather than looping) lets other exchanges' rounds interleave.
+  if (more) executor_->Post([self = shared_from_this()] { self->CommitRound(); });
+}
+
+}  // namespace evrouter::core

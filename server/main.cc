@@ -1,0 +1,190 @@
+// evrouterd: flags and environment, logging, wiring. The only place that
+// knows every module.
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/grpcpp.h>
+#include <pthread.h>
+#include <signal.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <thread>
+
+#include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
+#include "server/config.h"
+#include "server/core/clock.h"
+#include "server/core/executor.h"
+#include "server/core/router.h"
+#include "server/transport/admin_service.h"
+#include "server/transport/health_service.h"
+#include "server/transport/publisher_service.h"
+#include "storage/migrations.h"
+#include "storage/pg_event_store.h"
+#include "storage/pg_migrator.h"
+
+namespace evrouter {
+namespace {
+
+// Retries `attempt` while it fails with UNAVAILABLE, until `deadline`.
+template <typename Fn>
+absl::Status RetryWhileUnavailable(const char* what, absl::Time deadline, Fn attempt) {
+  absl::Duration backoff = absl::Milliseconds(200);
+  while (true) {
+    absl::Status status = attempt();
+    if (!absl::IsUnavailable(status) || absl::Now() + backoff > deadline) return status;
+    spdlog::warn("{}: {}; retrying in {}", what, std::string(status.message()),
+                 absl::FormatDuration(backoff));
+    absl::SleepFor(backoff);
+    backoff = std::min(backoff * 2, absl::Seconds(5));
+  }
+}
+
+// Pings the store and keeps the health status current until stopped.
+void MonitorHealth(EventStore* store, transport::HealthService* health, absl::Duration interval,
+                   absl::Notification* stop) {
+  bool serving = true;
+  do {
+    absl::Status status = store->Ping();
+    if (status.ok() != serving) {
+      serving = status.ok();
+      if (serving) {
+        spdlog::info("postgres reachable again: SERVING");
+      } else {
+        spdlog::error("postgres unreachable ({}): NOT_SERVING", std::string(status.message()));
+      }
+    }
+    health->SetServing(serving);
+  } while (!stop->WaitForNotificationWithTimeout(interval));
+}
+
+int Run(const ServerConfig& config) {
+  const std::string masked_dsn = MaskDsnPassword(config.pg_dsn);
+  spdlog::info("evrouterd {} starting: listen={} pg_dsn={}", EVROUTER_VERSION, config.listen,
+               masked_dsn);
+  const absl::Time startup_deadline = absl::Now() + config.startup_timeout;
+
+  absl::Status migrated = RetryWhileUnavailable("applying migrations", startup_deadline, [&] {
+    return ApplyMigrations(config.pg_dsn, EmbeddedMigrations());
+  });
+  if (!migrated.ok()) {
+    spdlog::error("migrations failed: {}", migrated.ToString());
+    return 1;
+  }
+  if (config.migrate_only) {
+    spdlog::info("migrations applied; exiting (--migrate-only)");
+    return 0;
+  }
+
+  absl::StatusOr<std::unique_ptr<EventStore>> store =
+      NewPgEventStore({.dsn = config.pg_dsn, .pool_size = config.pg_pool_size});
+  if (!store.ok()) {
+    spdlog::error("cannot open the store: {}", store.status().ToString());
+    return 1;
+  }
+  core::SystemClock clock;
+  auto executor = std::make_unique<core::ThreadPoolExecutor>(config.pg_pool_size);
+  core::RouterOptions router_options;
+  router_options.limits = config.limits;
+  router_options.log.dedup_window = config.dedup_window;
+  router_options.log.max_pending_bytes = config.max_pending_bytes;
+  auto router =
+      std::make_unique<core::Router>(router_options, store->get(), executor.get(), &clock);
+  absl::Status loaded =
+      RetryWhileUnavailable("loading state", startup_deadline, [&] { return router->Load(); });
+  if (!loaded.ok()) {
+    spdlog::error("cannot load state: {}", loaded.ToString());
+    return 1;
+  }
+
+  transport::PublisherService publisher(router.get(), config.max_stream_batches);
+  transport::AdminService admin(router.get());
+  transport::HealthService health({"evrouter.v1.Publisher", "evrouter.v1.Admin"});
+
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort(config.listen, grpc::InsecureServerCredentials(), &port);
+  builder.SetMaxReceiveMessageSize(static_cast<int>(
+      std::min<size_t>(config.max_message_bytes, std::numeric_limits<int>::max())));
+  builder.RegisterService(&publisher);
+  builder.RegisterService(&admin);
+  builder.RegisterService(&health);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (server == nullptr || port == 0) {
+    spdlog::error("cannot listen on {}", config.listen);
+    return 1;
+  }
+  size_t exchanges = router->ListExchanges().size();
+  spdlog::info("serving on {} (port {}), {} exchanges restored", config.listen, port, exchanges);
+
+  absl::Notification stop_monitor;
+  std::thread monitor(MonitorHealth, store->get(), &health, config.health_check_interval,
+                      &stop_monitor);
+
+  // SIGINT/SIGTERM were blocked in every thread before any was started; this
+  // one waits for them. A second signal during shutdown exits at once.
+  absl::Notification shutdown_requested;
+  std::thread signals([&shutdown_requested] {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    int signal = 0;
+    sigwait(&set, &signal);
+    spdlog::info("signal {}: shutting down", signal);
+    shutdown_requested.Notify();
+    sigwait(&set, &signal);
+    spdlog::warn("second signal {}: exiting now", signal);
+    std::_Exit(1);
+  });
+  signals.detach();
+
+  shutdown_requested.WaitForNotification();
+  stop_monitor.Notify();
+  monitor.join();
+  health.Shutdown();
+  // In-flight calls get the grace period; then they are cancelled. Commits
+  // already under way still finish before their callers are answered.
+  server->Shutdown(std::chrono::system_clock::now() +
+                   absl::ToChronoMilliseconds(config.shutdown_grace));
+  server->Wait();
+  executor.reset();  // drains posted work, so the router is idle below
+  router.reset();
+  spdlog::info("stopped");
+  return 0;
+}
+
+}  // namespace
+}  // namespace evrouter
+
+int main(int argc, char** argv) {
+  absl::StatusOr<evrouter::ServerConfig> config =
+      evrouter::ParseServerConfig(argc, argv, [](const char* name) { return std::getenv(name); });
+  if (!config.ok()) {
+    std::fprintf(stderr, "evrouterd: %s\nTry 'evrouterd --help'.\n",
+                 std::string(config.status().message()).c_str());
+    return 2;
+  }
+  if (config->help) {
+    std::fputs(evrouter::ServerConfigHelp().c_str(), stdout);
+    return 0;
+  }
+  if (config->version) {
+    std::printf("evrouterd %s\n", EVROUTER_VERSION);
+    return 0;
+  }
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+
+  auto logger = spdlog::stderr_color_mt("evrouterd");
+  spdlog::set_default_logger(logger);
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %^%l%$ %v", spdlog::pattern_time_type::utc);
+  spdlog::set_level(spdlog::level::from_str(config->log_level));
+  return evrouter::Run(*config);
+}

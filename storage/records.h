@@ -1,0 +1,54 @@
+#ifndef EVROUTER_STORAGE_RECORDS_H_
+#define EVROUTER_STORAGE_RECORDS_H_
+
+// Plain domain records shared by core and the stores. No grpc, no pqxx.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/time/time.h"
+
+namespace evrouter {
+
+// Routing kind of an exchange. Values match evrouter.v1.ExchangeKind and the
+// `exchanges.kind` column.
+enum class ExchangeKind : int { kFanout = 1, kDirect = 2, kTopic = 3 };
+
+// "fanout", "direct" or "topic".
+const char* ExchangeKindName(ExchangeKind kind);
+
+// An event as stored. `id` is a 16-byte binary UUID.
+struct Event {
+  std::string id;  // 16 raw bytes
+  std::string type;
+  std::string source;
+  std::vector<std::pair<std::string, std::string>> headers;  // sorted by key
+  std::string content_type;
+  std::string payload;
+  std::optional<absl::Time> time;  // the publisher's clock
+  // Assigned by the server.
+  uint64_t offset = 0;
+  absl::Time stored_at = absl::UnixEpoch();
+};
+
+struct ExchangeRecord {
+  int64_t id = 0;  // storage key
+  std::string name;
+  ExchangeKind kind = ExchangeKind::kFanout;
+  absl::Time created_at = absl::UnixEpoch();
+  uint64_t head_offset = 0;  // 0 when empty
+};
+
+// An event id seen recently in an exchange, for idempotent publish.
+struct StoredId {
+  std::string id;  // 16 raw bytes
+  uint64_t offset = 0;
+  absl::Time stored_at = absl::UnixEpoch();
+};
+
+}  // namespace evrouter
+
+#endif  // EVROUTER_STORAGE_RECORDS_H_
