@@ -22,7 +22,8 @@ struct Setting {
   Setter set;
 };
 
-absl::Status BadValue(absl::string_view what, absl::string_view value, absl::string_view expected) {
+absl::Status BadValue(absl::string_view what, absl::string_view value,
+                      absl::string_view expected) {
   return absl::InvalidArgumentError(
       absl::StrCat(what, ": '", value, "' is not ", expected));
 }
@@ -70,9 +71,11 @@ Setter StringSetter(std::string ServerConfig::*field) {
 
 const std::vector<Setting>& Settings() {
   static const std::vector<Setting> kSettings = {
-      {"listen", "EVROUTER_LISTEN", "127.0.0.1:50051", "gRPC listen address HOST:PORT", false,
+      {"listen", "EVROUTER_LISTEN", "127.0.0.1:50051",
+       "gRPC listen address HOST:PORT", false,
        StringSetter(&ServerConfig::listen)},
-      {"pg-dsn", "EVROUTER_PG_DSN", "postgresql://postgres@127.0.0.1:5432/evrouter",
+      {"pg-dsn", "EVROUTER_PG_DSN",
+       "postgresql://postgres@127.0.0.1:5432/evrouter",
        "PostgreSQL connection string (URI or key=value)", false,
        StringSetter(&ServerConfig::pg_dsn)},
       {"pg-pool-size", "EVROUTER_PG_POOL_SIZE", "4",
@@ -88,8 +91,8 @@ const std::vector<Setting>& Settings() {
       {"max-payload-bytes", "EVROUTER_MAX_PAYLOAD_BYTES", "1048576",
        "largest event payload accepted", false,
        LimitSetter(&core::PublishLimits::max_payload_bytes, 0)},
-      {"max-headers", "EVROUTER_MAX_HEADERS", "64", "most headers per event", false,
-       LimitSetter(&core::PublishLimits::max_headers, 0)},
+      {"max-headers", "EVROUTER_MAX_HEADERS", "64", "most headers per event",
+       false, LimitSetter(&core::PublishLimits::max_headers, 0)},
       {"max-header-bytes", "EVROUTER_MAX_HEADER_BYTES", "16384",
        "total bytes of header keys and values per event", false,
        LimitSetter(&core::PublishLimits::max_header_bytes, 0)},
@@ -100,14 +103,14 @@ const std::vector<Setting>& Settings() {
        "largest gRPC request message", false,
        SizeSetter(&ServerConfig::max_message_bytes, 1024)},
       {"max-pending-bytes", "EVROUTER_MAX_PENDING_BYTES", "268435456",
-       "bytes of publishes queued per exchange before RESOURCE_EXHAUSTED", false,
-       SizeSetter(&ServerConfig::max_pending_bytes, 1)},
+       "bytes of publishes queued per exchange before RESOURCE_EXHAUSTED",
+       false, SizeSetter(&ServerConfig::max_pending_bytes, 1)},
       {"max-stream-batches", "EVROUTER_MAX_STREAM_BATCHES", "64",
        "unacknowledged batches read ahead per PublishStream", false,
        SizeSetter(&ServerConfig::max_stream_batches, 1)},
       {"dedup-window", "EVROUTER_DEDUP_WINDOW", "2m",
-       "an event id seen within this long is not stored again (0 disables)", false,
-       DurationSetter(&ServerConfig::dedup_window)},
+       "an event id seen within this long is not stored again (0 disables)",
+       false, DurationSetter(&ServerConfig::dedup_window)},
       {"startup-timeout", "EVROUTER_STARTUP_TIMEOUT", "60s",
        "how long to wait for Postgres at start", false,
        DurationSetter(&ServerConfig::startup_timeout)},
@@ -118,22 +121,25 @@ const std::vector<Setting>& Settings() {
        "how often the health service pings Postgres", false,
        [](ServerConfig& config, absl::string_view value) {
          absl::Duration parsed;
-         if (!absl::ParseDuration(value, &parsed) || parsed < absl::Milliseconds(10)) {
+         if (!absl::ParseDuration(value, &parsed) ||
+             parsed < absl::Milliseconds(10)) {
            return absl::InvalidArgumentError("a duration of at least 10ms");
          }
          config.health_check_interval = parsed;
          return absl::OkStatus();
        }},
-      {"log-level", "EVROUTER_LOG_LEVEL", "info", "trace, debug, info, warn, error or off",
-       false,
+      {"log-level", "EVROUTER_LOG_LEVEL", "info",
+       "trace, debug, info, warn, error or off", false,
        [](ServerConfig& config, absl::string_view value) {
-         for (absl::string_view level : {"trace", "debug", "info", "warn", "error", "off"}) {
+         for (absl::string_view level :
+              {"trace", "debug", "info", "warn", "error", "off"}) {
            if (value == level) {
              config.log_level = std::string(value);
              return absl::OkStatus();
            }
          }
-         return absl::InvalidArgumentError("one of trace, debug, info, warn, error, off");
+         return absl::InvalidArgumentError(
+             "one of trace, debug, info, warn, error, off");
        }},
       {"migrate-only", nullptr, "", "apply database migrations and exit", true,
        [](ServerConfig& config, absl::string_view) {
@@ -154,8 +160,8 @@ const std::vector<Setting>& Settings() {
   return kSettings;
 }
 
-absl::Status Apply(ServerConfig& config, const Setting& setting, absl::string_view source,
-                   absl::string_view value) {
+absl::Status Apply(ServerConfig& config, const Setting& setting,
+                   absl::string_view source, absl::string_view value) {
   absl::Status status = setting.set(config, value);
   if (status.ok()) return status;
   return BadValue(source, value, status.message());
@@ -164,20 +170,23 @@ absl::Status Apply(ServerConfig& config, const Setting& setting, absl::string_vi
 }  // namespace
 
 absl::StatusOr<ServerConfig> ParseServerConfig(
-    int argc, const char* const* argv, const std::function<const char*(const char*)>& getenv) {
+    int argc, const char* const* argv,
+    const std::function<const char*(const char*)>& getenv) {
   ServerConfig config;
   for (const Setting& setting : Settings()) {
     if (setting.env == nullptr) continue;
     const char* value = getenv(setting.env);
     if (value == nullptr || *value == '\0') continue;
-    if (absl::Status status = Apply(config, setting, setting.env, value); !status.ok()) {
+    if (absl::Status status = Apply(config, setting, setting.env, value);
+        !status.ok()) {
       return status;
     }
   }
   for (int i = 1; i < argc; ++i) {
     absl::string_view arg = argv[i];
     if (arg.substr(0, 2) != "--") {
-      return absl::InvalidArgumentError(absl::StrCat("unexpected argument '", arg, "'"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("unexpected argument '", arg, "'"));
     }
     arg.remove_prefix(2);
     absl::string_view name = arg;
@@ -194,15 +203,19 @@ absl::StatusOr<ServerConfig> ParseServerConfig(
       return absl::InvalidArgumentError(absl::StrCat("unknown flag --", name));
     }
     if (found->is_switch) {
-      if (value) return absl::InvalidArgumentError(absl::StrCat("--", name, " takes no value"));
+      if (value)
+        return absl::InvalidArgumentError(
+            absl::StrCat("--", name, " takes no value"));
       value = "";
     } else if (!value) {
       if (i + 1 >= argc) {
-        return absl::InvalidArgumentError(absl::StrCat("--", name, " needs a value"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("--", name, " needs a value"));
       }
       value = argv[++i];
     }
-    if (absl::Status status = Apply(config, *found, absl::StrCat("--", name), *value);
+    if (absl::Status status =
+            Apply(config, *found, absl::StrCat("--", name), *value);
         !status.ok()) {
       return status;
     }
@@ -213,14 +226,17 @@ absl::StatusOr<ServerConfig> ParseServerConfig(
 std::string ServerConfigHelp() {
   std::string help =
       "Usage: evrouterd [flags]\n\n"
-      "evrouter server: a gRPC event router with persistent subscriptions, backed by "
-      "PostgreSQL.\nEach flag can also be set by its environment variable; the flag wins.\n\n";
+      "evrouter server: a gRPC event router with persistent subscriptions, "
+      "backed by "
+      "PostgreSQL.\nEach flag can also be set by its environment variable; the "
+      "flag wins.\n\n";
   for (const Setting& setting : Settings()) {
-    std::string flag = absl::StrCat("--", setting.flag, setting.is_switch ? "" : " VALUE");
+    std::string flag =
+        absl::StrCat("--", setting.flag, setting.is_switch ? "" : " VALUE");
     absl::StrAppendFormat(&help, "  %-30s %s\n", flag, setting.help);
     if (setting.env != nullptr) {
-      absl::StrAppendFormat(&help, "  %-30s env %s, default %s\n", "", setting.env,
-                            setting.default_text);
+      absl::StrAppendFormat(&help, "  %-30s env %s, default %s\n", "",
+                            setting.env, setting.default_text);
     }
   }
   return help;

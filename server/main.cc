@@ -30,11 +30,13 @@ namespace {
 
 // Retries `attempt` while it fails with UNAVAILABLE, until `deadline`.
 template <typename Fn>
-absl::Status RetryWhileUnavailable(const char* what, absl::Time deadline, Fn attempt) {
+absl::Status RetryWhileUnavailable(const char* what, absl::Time deadline,
+                                   Fn attempt) {
   absl::Duration backoff = absl::Milliseconds(200);
   while (true) {
     absl::Status status = attempt();
-    if (!absl::IsUnavailable(status) || absl::Now() + backoff > deadline) return status;
+    if (!absl::IsUnavailable(status) || absl::Now() + backoff > deadline)
+      return status;
     spdlog::warn("{}: {}; retrying in {}", what, std::string(status.message()),
                  absl::FormatDuration(backoff));
     absl::SleepFor(backoff);
@@ -43,8 +45,8 @@ absl::Status RetryWhileUnavailable(const char* what, absl::Time deadline, Fn att
 }
 
 // Pings the store and keeps the health status current until stopped.
-void MonitorHealth(EventStore* store, transport::HealthService* health, absl::Duration interval,
-                   absl::Notification* stop) {
+void MonitorHealth(EventStore* store, transport::HealthService* health,
+                   absl::Duration interval, absl::Notification* stop) {
   bool serving = true;
   do {
     absl::Status status = store->Ping();
@@ -53,7 +55,8 @@ void MonitorHealth(EventStore* store, transport::HealthService* health, absl::Du
       if (serving) {
         spdlog::info("postgres reachable again: SERVING");
       } else {
-        spdlog::error("postgres unreachable ({}): NOT_SERVING", std::string(status.message()));
+        spdlog::error("postgres unreachable ({}): NOT_SERVING",
+                      std::string(status.message()));
       }
     }
     health->SetServing(serving);
@@ -62,13 +65,13 @@ void MonitorHealth(EventStore* store, transport::HealthService* health, absl::Du
 
 int Run(const ServerConfig& config) {
   const std::string masked_dsn = MaskDsnPassword(config.pg_dsn);
-  spdlog::info("evrouterd {} starting: listen={} pg_dsn={}", EVROUTER_VERSION, config.listen,
-               masked_dsn);
+  spdlog::info("evrouterd {} starting: listen={} pg_dsn={}", EVROUTER_VERSION,
+               config.listen, masked_dsn);
   const absl::Time startup_deadline = absl::Now() + config.startup_timeout;
 
-  absl::Status migrated = RetryWhileUnavailable("applying migrations", startup_deadline, [&] {
-    return ApplyMigrations(config.pg_dsn, EmbeddedMigrations());
-  });
+  absl::Status migrated = RetryWhileUnavailable(
+      "applying migrations", startup_deadline,
+      [&] { return ApplyMigrations(config.pg_dsn, EmbeddedMigrations()); });
   if (!migrated.ok()) {
     spdlog::error("migrations failed: {}", migrated.ToString());
     return 1;
@@ -85,30 +88,34 @@ int Run(const ServerConfig& config) {
     return 1;
   }
   core::SystemClock clock;
-  auto executor = std::make_unique<core::ThreadPoolExecutor>(config.pg_pool_size);
+  auto executor =
+      std::make_unique<core::ThreadPoolExecutor>(config.pg_pool_size);
   core::RouterOptions router_options;
   router_options.limits = config.limits;
   router_options.log.dedup_window = config.dedup_window;
   router_options.log.max_pending_bytes = config.max_pending_bytes;
-  auto router =
-      std::make_unique<core::Router>(router_options, store->get(), executor.get(), &clock);
-  absl::Status loaded =
-      RetryWhileUnavailable("loading state", startup_deadline, [&] { return router->Load(); });
+  auto router = std::make_unique<core::Router>(router_options, store->get(),
+                                               executor.get(), &clock);
+  absl::Status loaded = RetryWhileUnavailable("loading state", startup_deadline,
+                                              [&] { return router->Load(); });
   if (!loaded.ok()) {
     spdlog::error("cannot load state: {}", loaded.ToString());
     return 1;
   }
 
-  transport::PublisherService publisher(router.get(), config.max_stream_batches);
+  transport::PublisherService publisher(router.get(),
+                                        config.max_stream_batches);
   transport::AdminService admin(router.get());
-  transport::HealthService health({"evrouter.v1.Publisher", "evrouter.v1.Admin"});
+  transport::HealthService health(
+      {"evrouter.v1.Publisher", "evrouter.v1.Admin"});
 
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   int port = 0;
-  builder.AddListeningPort(config.listen, grpc::InsecureServerCredentials(), &port);
-  builder.SetMaxReceiveMessageSize(static_cast<int>(
-      std::min<size_t>(config.max_message_bytes, std::numeric_limits<int>::max())));
+  builder.AddListeningPort(config.listen, grpc::InsecureServerCredentials(),
+                           &port);
+  builder.SetMaxReceiveMessageSize(static_cast<int>(std::min<size_t>(
+      config.max_message_bytes, std::numeric_limits<int>::max())));
   builder.RegisterService(&publisher);
   builder.RegisterService(&admin);
   builder.RegisterService(&health);
@@ -118,11 +125,12 @@ int Run(const ServerConfig& config) {
     return 1;
   }
   size_t exchanges = router->ListExchanges().size();
-  spdlog::info("serving on {} (port {}), {} exchanges restored", config.listen, port, exchanges);
+  spdlog::info("serving on {} (port {}), {} exchanges restored", config.listen,
+               port, exchanges);
 
   absl::Notification stop_monitor;
-  std::thread monitor(MonitorHealth, store->get(), &health, config.health_check_interval,
-                      &stop_monitor);
+  std::thread monitor(MonitorHealth, store->get(), &health,
+                      config.health_check_interval, &stop_monitor);
 
   // SIGINT/SIGTERM were blocked in every thread before any was started; this
   // one waits for them. A second signal during shutdown exits at once.
@@ -161,8 +169,8 @@ int Run(const ServerConfig& config) {
 }  // namespace evrouter
 
 int main(int argc, char** argv) {
-  absl::StatusOr<evrouter::ServerConfig> config =
-      evrouter::ParseServerConfig(argc, argv, [](const char* name) { return std::getenv(name); });
+  absl::StatusOr<evrouter::ServerConfig> config = evrouter::ParseServerConfig(
+      argc, argv, [](const char* name) { return std::getenv(name); });
   if (!config.ok()) {
     std::fprintf(stderr, "evrouterd: %s\nTry 'evrouterd --help'.\n",
                  std::string(config.status().message()).c_str());
@@ -184,7 +192,8 @@ int main(int argc, char** argv) {
 
   auto logger = spdlog::stderr_color_mt("evrouterd");
   spdlog::set_default_logger(logger);
-  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %^%l%$ %v", spdlog::pattern_time_type::utc);
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %^%l%$ %v",
+                      spdlog::pattern_time_type::utc);
   spdlog::set_level(spdlog::level::from_str(config->log_level));
   return evrouter::Run(*config);
 }

@@ -33,9 +33,9 @@ class MemoryEventStore : public EventStore {
     auto it = exchanges_.find(std::string(name));
     if (it != exchanges_.end()) {
       if (it->second.record.kind != kind) {
-        return absl::AlreadyExistsError(
-            absl::StrCat("exchange '", std::string(name), "' already exists with kind ",
-                         ExchangeKindName(it->second.record.kind)));
+        return absl::AlreadyExistsError(absl::StrCat(
+            "exchange '", std::string(name), "' already exists with kind ",
+            ExchangeKindName(it->second.record.kind)));
       }
       *created = false;
       ExchangeRecord record = it->second.record;

@@ -8,7 +8,8 @@ std::optional<uint64_t> DedupWindow::Find(const std::string& id) const {
   return it->second;
 }
 
-void DedupWindow::Add(const std::string& id, uint64_t offset, absl::Time stored_at) {
+void DedupWindow::Add(const std::string& id, uint64_t offset,
+                      absl::Time stored_at) {
   if (!enabled()) return;
   offsets_[id] = offset;
   by_time_.push_back({stored_at, id, offset});

@@ -15,8 +15,8 @@ absl::Time TruncateToMicros(absl::Time t) {
 
 }  // namespace
 
-ExchangeLog::ExchangeLog(ExchangeRecord record, ExchangeLogOptions options, EventStore* store,
-                         Executor* executor, Clock* clock)
+ExchangeLog::ExchangeLog(ExchangeRecord record, ExchangeLogOptions options,
+                         EventStore* store, Executor* executor, Clock* clock)
     : record_(std::move(record)),
       options_(options),
       store_(store),
@@ -28,8 +28,8 @@ ExchangeLog::ExchangeLog(ExchangeRecord record, ExchangeLogOptions options, Even
 absl::Status ExchangeLog::LoadDedupWindow() {
   absl::MutexLock lock(&mu_);
   if (!dedup_.enabled()) return absl::OkStatus();
-  absl::StatusOr<std::vector<StoredId>> ids =
-      store_->RecentIds(record_.id, clock_->Now() - options_.dedup_window, head_);
+  absl::StatusOr<std::vector<StoredId>> ids = store_->RecentIds(
+      record_.id, clock_->Now() - options_.dedup_window, head_);
   if (!ids.ok()) return ids.status();
   for (const StoredId& stored : *ids) {
     dedup_.Add(stored.id, stored.offset, stored.stored_at);
@@ -38,17 +38,20 @@ absl::Status ExchangeLog::LoadDedupWindow() {
   return absl::OkStatus();
 }
 
-void ExchangeLog::Append(std::vector<Event> events, size_t bytes, PublishCallback done) {
+void ExchangeLog::Append(std::vector<Event> events, size_t bytes,
+                         PublishCallback done) {
   absl::Status refused;
   {
     absl::MutexLock lock(&mu_);
     if (closed_) {
-      refused = absl::NotFoundError(absl::StrCat("exchange: '", record_.name, "' not found"));
-    } else if (queued_bytes_ + bytes > options_.max_pending_bytes && !queue_.empty()) {
+      refused = absl::NotFoundError(
+          absl::StrCat("exchange: '", record_.name, "' not found"));
+    } else if (queued_bytes_ + bytes > options_.max_pending_bytes &&
+               !queue_.empty()) {
       refused = absl::ResourceExhaustedError(
           absl::StrCat("exchange '", record_.name, "' has ", queued_bytes_,
-                       " bytes waiting for commit (limit ", options_.max_pending_bytes,
-                       "); retry with backoff"));
+                       " bytes waiting for commit (limit ",
+                       options_.max_pending_bytes, "); retry with backoff"));
     } else {
       queued_bytes_ += bytes;
       queue_.push_back({std::move(events), bytes, std::move(done)});
@@ -72,8 +75,8 @@ void ExchangeLog::Close() {
     queued_bytes_ = 0;
   }
   for (Pending& pending : failed) {
-    std::move(pending.done)(
-        absl::NotFoundError(absl::StrCat("exchange: '", record_.name, "' was deleted")));
+    std::move(pending.done)(absl::NotFoundError(
+        absl::StrCat("exchange: '", record_.name, "' was deleted")));
   }
 }
 
@@ -123,8 +126,9 @@ void ExchangeLog::CommitRound() {
     size_t bytes = 0;
     while (!queue_.empty()) {
       Pending& next = queue_.front();
-      if (!round.empty() && (events + next.events.size() > options_.max_commit_events ||
-                             bytes + next.bytes > options_.max_commit_bytes)) {
+      if (!round.empty() &&
+          (events + next.events.size() > options_.max_commit_events ||
+           bytes + next.bytes > options_.max_commit_bytes)) {
         break;
       }
       events += next.events.size();
@@ -169,14 +173,16 @@ void ExchangeLog::CommitRound() {
       }
     }
   }
-  if (status.ok() && !rows.empty()) status = store_->AppendEvents(record_.id, rows);
+  if (status.ok() && !rows.empty())
+    status = store_->AppendEvents(record_.id, rows);
 
   {
     absl::MutexLock lock(&mu_);
     if (status.ok() && !rows.empty()) {
       head_ = head;
       last_stored_at_ = stored_at;
-      for (const Event& row : rows) dedup_.Add(row.id, row.offset, row.stored_at);
+      for (const Event& row : rows)
+        dedup_.Add(row.id, row.offset, row.stored_at);
       dedup_.Expire(clock_->Now());
     } else if (!status.ok()) {
       // The transaction may or may not have committed: re-read before reuse.
@@ -199,7 +205,8 @@ void ExchangeLog::CommitRound() {
     committing_ = more;
   }
   // Re-posting (rather than looping) lets other exchanges' rounds interleave.
-  if (more) executor_->Post([self = shared_from_this()] { self->CommitRound(); });
+  if (more)
+    executor_->Post([self = shared_from_this()] { self->CommitRound(); });
 }
 
 }  // namespace evrouter::core

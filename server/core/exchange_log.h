@@ -59,8 +59,8 @@ struct ExchangeLogOptions {
 // the next one. Thread-safe; keep it in a shared_ptr (rounds hold a ref).
 class ExchangeLog : public std::enable_shared_from_this<ExchangeLog> {
  public:
-  ExchangeLog(ExchangeRecord record, ExchangeLogOptions options, EventStore* store,
-              Executor* executor, Clock* clock);
+  ExchangeLog(ExchangeRecord record, ExchangeLogOptions options,
+              EventStore* store, Executor* executor, Clock* clock);
 
   // Reloads the dedup window from the store. Blocking: call before serving.
   absl::Status LoadDedupWindow();

@@ -9,17 +9,22 @@ namespace evrouter::core {
 namespace {
 
 absl::Status ExchangeNotFound(absl::string_view field, absl::string_view name) {
-  return absl::NotFoundError(absl::StrCat(field, ": exchange '", name, "' not found"));
+  return absl::NotFoundError(
+      absl::StrCat(field, ": exchange '", name, "' not found"));
 }
 
 }  // namespace
 
-Router::Router(RouterOptions options, EventStore* store, Executor* executor, Clock* clock)
-    : options_(std::move(options)), store_(store), executor_(executor), clock_(clock) {}
+Router::Router(RouterOptions options, EventStore* store, Executor* executor,
+               Clock* clock)
+    : options_(std::move(options)),
+      store_(store),
+      executor_(executor),
+      clock_(clock) {}
 
 std::shared_ptr<ExchangeLog> Router::NewLog(ExchangeRecord record) {
-  return std::make_shared<ExchangeLog>(std::move(record), options_.log, store_, executor_,
-                                       clock_);
+  return std::make_shared<ExchangeLog>(std::move(record), options_.log, store_,
+                                       executor_, clock_);
 }
 
 absl::Status Router::Load() {
@@ -29,7 +34,8 @@ absl::Status Router::Load() {
   for (ExchangeRecord& record : *records) {
     std::string name = record.name;
     std::shared_ptr<ExchangeLog> log = NewLog(std::move(record));
-    if (absl::Status status = log->LoadDedupWindow(); !status.ok()) return status;
+    if (absl::Status status = log->LoadDedupWindow(); !status.ok())
+      return status;
     loaded.emplace(std::move(name), std::move(log));
   }
   absl::MutexLock lock(&mu_);
@@ -49,7 +55,8 @@ void Router::Publish(absl::string_view exchange, std::vector<EventInput> events,
     std::move(done)(status);
     return;
   }
-  if (absl::Status status = ValidateBatch(events, options_.limits); !status.ok()) {
+  if (absl::Status status = ValidateBatch(events, options_.limits);
+      !status.ok()) {
     std::move(done)(status);
     return;
   }
@@ -67,72 +74,80 @@ void Router::Publish(absl::string_view exchange, std::vector<EventInput> events,
     const Event& event = stored.back();
     bytes += event.payload.size() + event.type.size() + event.source.size() +
              event.content_type.size() + 64;
-    for (const auto& [key, value] : event.headers) bytes += key.size() + value.size();
+    for (const auto& [key, value] : event.headers)
+      bytes += key.size() + value.size();
   }
   log->Append(std::move(stored), bytes, std::move(done));
 }
 
-void Router::CreateExchange(std::string name, ExchangeKind kind,
-                            absl::AnyInvocable<void(absl::StatusOr<ExchangeInfo>) &&> done) {
+void Router::CreateExchange(
+    std::string name, ExchangeKind kind,
+    absl::AnyInvocable<void(absl::StatusOr<ExchangeInfo>) &&> done) {
   if (absl::Status status = ValidateName("name", name); !status.ok()) {
     std::move(done)(status);
     return;
   }
-  executor_->Post([this, name = std::move(name), kind, done = std::move(done)]() mutable {
-    absl::MutexLock admin(&admin_mu_);
-    bool created = false;
-    absl::StatusOr<ExchangeRecord> record = store_->CreateExchange(name, kind, &created);
-    if (!record.ok()) {
-      std::move(done)(record.status());
-      return;
-    }
-    if (std::shared_ptr<ExchangeLog> existing = Find(name); existing != nullptr) {
-      std::move(done)(existing->Info());
-      return;
-    }
-    std::shared_ptr<ExchangeLog> log = NewLog(*std::move(record));
-    if (absl::Status status = log->LoadDedupWindow(); !status.ok()) {
-      std::move(done)(status);
-      return;
-    }
-    ExchangeInfo info = log->Info();
-    {
-      absl::MutexLock lock(&mu_);
-      exchanges_.emplace(name, std::move(log));
-    }
-    std::move(done)(std::move(info));
-  });
+  executor_->Post(
+      [this, name = std::move(name), kind, done = std::move(done)]() mutable {
+        absl::MutexLock admin(&admin_mu_);
+        bool created = false;
+        absl::StatusOr<ExchangeRecord> record =
+            store_->CreateExchange(name, kind, &created);
+        if (!record.ok()) {
+          std::move(done)(record.status());
+          return;
+        }
+        if (std::shared_ptr<ExchangeLog> existing = Find(name);
+            existing != nullptr) {
+          std::move(done)(existing->Info());
+          return;
+        }
+        std::shared_ptr<ExchangeLog> log = NewLog(*std::move(record));
+        if (absl::Status status = log->LoadDedupWindow(); !status.ok()) {
+          std::move(done)(status);
+          return;
+        }
+        ExchangeInfo info = log->Info();
+        {
+          absl::MutexLock lock(&mu_);
+          exchanges_.emplace(name, std::move(log));
+        }
+        std::move(done)(std::move(info));
+      });
 }
 
-void Router::DeleteExchange(std::string name, absl::AnyInvocable<void(absl::Status) &&> done) {
+void Router::DeleteExchange(std::string name,
+                            absl::AnyInvocable<void(absl::Status) &&> done) {
   if (absl::Status status = ValidateName("name", name); !status.ok()) {
     std::move(done)(status);
     return;
   }
-  executor_->Post([this, name = std::move(name), done = std::move(done)]() mutable {
-    absl::MutexLock admin(&admin_mu_);
-    std::shared_ptr<ExchangeLog> log = Find(name);
-    if (log == nullptr) {
-      std::move(done)(ExchangeNotFound("name", name));
-      return;
-    }
-    log->Close();  // no new appends while the rows go
-    if (absl::Status status = store_->DeleteExchange(name);
-        !status.ok() && !absl::IsNotFound(status)) {
-      log->Reopen();
-      std::move(done)(status);
-      return;
-    }
-    {
-      absl::MutexLock lock(&mu_);
-      exchanges_.erase(name);
-    }
-    std::move(done)(absl::OkStatus());
-  });
+  executor_->Post(
+      [this, name = std::move(name), done = std::move(done)]() mutable {
+        absl::MutexLock admin(&admin_mu_);
+        std::shared_ptr<ExchangeLog> log = Find(name);
+        if (log == nullptr) {
+          std::move(done)(ExchangeNotFound("name", name));
+          return;
+        }
+        log->Close();  // no new appends while the rows go
+        if (absl::Status status = store_->DeleteExchange(name);
+            !status.ok() && !absl::IsNotFound(status)) {
+          log->Reopen();
+          std::move(done)(status);
+          return;
+        }
+        {
+          absl::MutexLock lock(&mu_);
+          exchanges_.erase(name);
+        }
+        std::move(done)(absl::OkStatus());
+      });
 }
 
 absl::StatusOr<ExchangeInfo> Router::GetExchange(absl::string_view name) const {
-  if (absl::Status status = ValidateName("name", name); !status.ok()) return status;
+  if (absl::Status status = ValidateName("name", name); !status.ok())
+    return status;
   std::shared_ptr<ExchangeLog> log = Find(name);
   if (log == nullptr) return ExchangeNotFound("name", name);
   return log->Info();
@@ -148,7 +163,9 @@ std::vector<ExchangeInfo> Router::ListExchanges() const {
   infos.reserve(logs.size());
   for (const auto& log : logs) infos.push_back(log->Info());
   std::sort(infos.begin(), infos.end(),
-            [](const ExchangeInfo& a, const ExchangeInfo& b) { return a.name < b.name; });
+            [](const ExchangeInfo& a, const ExchangeInfo& b) {
+              return a.name < b.name;
+            });
   return infos;
 }
 

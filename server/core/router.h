@@ -32,7 +32,8 @@ struct RouterOptions {
 class Router {
  public:
   // `store`, `executor` and `clock` must outlive the router.
-  Router(RouterOptions options, EventStore* store, Executor* executor, Clock* clock);
+  Router(RouterOptions options, EventStore* store, Executor* executor,
+         Clock* clock);
 
   // Restores every exchange, its head and dedup window from the store.
   // Blocking; call once before serving.
@@ -40,15 +41,18 @@ class Router {
 
   // Validation failures call `done` inline; otherwise `done` runs on a storage
   // thread after commit.
-  void Publish(absl::string_view exchange, std::vector<EventInput> events, PublishCallback done);
+  void Publish(absl::string_view exchange, std::vector<EventInput> events,
+               PublishCallback done);
 
   // Creates an exchange (same kind again: the existing one). `done` runs on a
   // storage thread, or inline for invalid arguments.
-  void CreateExchange(std::string name, ExchangeKind kind,
-                      absl::AnyInvocable<void(absl::StatusOr<ExchangeInfo>) &&> done);
+  void CreateExchange(
+      std::string name, ExchangeKind kind,
+      absl::AnyInvocable<void(absl::StatusOr<ExchangeInfo>) &&> done);
 
   // Deletes an exchange and its events; queued publishes to it fail NOT_FOUND.
-  void DeleteExchange(std::string name, absl::AnyInvocable<void(absl::Status) &&> done);
+  void DeleteExchange(std::string name,
+                      absl::AnyInvocable<void(absl::Status) &&> done);
 
   absl::StatusOr<ExchangeInfo> GetExchange(absl::string_view name) const;
   std::vector<ExchangeInfo> ListExchanges() const;  // sorted by name
@@ -67,7 +71,8 @@ class Router {
   // Serialises admin operations (rare) so create/delete of one name never race.
   absl::Mutex admin_mu_;
   mutable absl::Mutex mu_;
-  absl::flat_hash_map<std::string, std::shared_ptr<ExchangeLog>> exchanges_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, std::shared_ptr<ExchangeLog>> exchanges_
+      ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace evrouter::core

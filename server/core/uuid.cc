@@ -54,7 +54,8 @@ std::string NewUuidV7(absl::Time now) {
   uint64_t random_a = absl::Uniform<uint64_t>(gen);
   uint64_t random_b = absl::Uniform<uint64_t>(gen);
   std::string bytes(16, '\0');
-  for (int i = 0; i < 6; ++i) bytes[i] = static_cast<char>(millis >> (40 - 8 * i));
+  for (int i = 0; i < 6; ++i)
+    bytes[i] = static_cast<char>(millis >> (40 - 8 * i));
   for (int i = 6; i < 16; ++i) {
     uint64_t source = i < 8 ? random_a : random_b;
     bytes[i] = static_cast<char>(source >> (8 * (i % 8)));

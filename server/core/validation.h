@@ -24,11 +24,11 @@ struct PublishLimits {
 };
 
 // Fixed limits that are part of the API contract.
-inline constexpr size_t kMaxNameLength = 128;         // exchanges, queues
-inline constexpr size_t kMaxTypeBytes = 255;          // event type
-inline constexpr size_t kMaxSourceBytes = 255;        // event source
-inline constexpr size_t kMaxContentTypeBytes = 255;   // event content_type
-inline constexpr size_t kMaxHeaderKeyBytes = 256;     // one header key
+inline constexpr size_t kMaxNameLength = 128;        // exchanges, queues
+inline constexpr size_t kMaxTypeBytes = 255;         // event type
+inline constexpr size_t kMaxSourceBytes = 255;       // event source
+inline constexpr size_t kMaxContentTypeBytes = 255;  // event content_type
+inline constexpr size_t kMaxHeaderKeyBytes = 256;    // one header key
 
 // An event as a publisher sent it, before validation. Timestamps are raw
 // (seconds, nanos) so that out-of-range values can be rejected here.
@@ -54,7 +54,8 @@ absl::Status ValidateName(absl::string_view field, absl::string_view name);
 
 // Checks the event at `index` of a batch; messages name the field, e.g.
 // "events[3].payload: ...".
-absl::Status ValidateEvent(size_t index, const EventInput& event, const PublishLimits& limits);
+absl::Status ValidateEvent(size_t index, const EventInput& event,
+                           const PublishLimits& limits);
 
 // Checks a whole batch: 1..max_batch_events events, each valid. The first
 // violation wins; the message names the field.

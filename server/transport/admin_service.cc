@@ -7,36 +7,39 @@
 
 namespace evrouter::transport {
 
-grpc::ServerUnaryReactor* AdminService::CreateExchange(grpc::CallbackServerContext* context,
-                                                       const v1::CreateExchangeRequest* request,
-                                                       v1::Exchange* response) {
+grpc::ServerUnaryReactor* AdminService::CreateExchange(
+    grpc::CallbackServerContext* context,
+    const v1::CreateExchangeRequest* request, v1::Exchange* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   absl::StatusOr<ExchangeKind> kind = ToExchangeKind(request->kind(), "kind");
   if (!kind.ok()) {
     reactor->Finish(ToGrpcStatus(kind.status()));
     return reactor;
   }
-  router_->CreateExchange(request->name(), *kind,
-                          [reactor, response](absl::StatusOr<core::ExchangeInfo> info) {
-                            if (info.ok()) ToProto(*info, response);
-                            reactor->Finish(ToGrpcStatus(info.status()));
-                          });
+  router_->CreateExchange(
+      request->name(), *kind,
+      [reactor, response](absl::StatusOr<core::ExchangeInfo> info) {
+        if (info.ok()) ToProto(*info, response);
+        reactor->Finish(ToGrpcStatus(info.status()));
+      });
   return reactor;
 }
 
-grpc::ServerUnaryReactor* AdminService::GetExchange(grpc::CallbackServerContext* context,
-                                                    const v1::GetExchangeRequest* request,
-                                                    v1::Exchange* response) {
+grpc::ServerUnaryReactor* AdminService::GetExchange(
+    grpc::CallbackServerContext* context, const v1::GetExchangeRequest* request,
+    v1::Exchange* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  absl::StatusOr<core::ExchangeInfo> info = router_->GetExchange(request->name());
+  absl::StatusOr<core::ExchangeInfo> info =
+      router_->GetExchange(request->name());
   if (info.ok()) ToProto(*info, response);
   reactor->Finish(ToGrpcStatus(info.status()));
   return reactor;
 }
 
-grpc::ServerUnaryReactor* AdminService::ListExchanges(grpc::CallbackServerContext* context,
-                                                      const v1::ListExchangesRequest* /*request*/,
-                                                      v1::ListExchangesResponse* response) {
+grpc::ServerUnaryReactor* AdminService::ListExchanges(
+    grpc::CallbackServerContext* context,
+    const v1::ListExchangesRequest* /*request*/,
+    v1::ListExchangesResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   for (const core::ExchangeInfo& info : router_->ListExchanges()) {
     ToProto(info, response->add_exchanges());
@@ -45,9 +48,10 @@ grpc::ServerUnaryReactor* AdminService::ListExchanges(grpc::CallbackServerContex
   return reactor;
 }
 
-grpc::ServerUnaryReactor* AdminService::DeleteExchange(grpc::CallbackServerContext* context,
-                                                       const v1::DeleteExchangeRequest* request,
-                                                       v1::DeleteExchangeResponse* /*response*/) {
+grpc::ServerUnaryReactor* AdminService::DeleteExchange(
+    grpc::CallbackServerContext* context,
+    const v1::DeleteExchangeRequest* request,
+    v1::DeleteExchangeResponse* /*response*/) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   router_->DeleteExchange(request->name(), [reactor](absl::Status status) {
     reactor->Finish(ToGrpcStatus(status));

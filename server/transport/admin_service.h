@@ -12,18 +12,21 @@ class AdminService final : public v1::Admin::CallbackService {
  public:
   explicit AdminService(core::Router* router) : router_(router) {}
 
-  grpc::ServerUnaryReactor* CreateExchange(grpc::CallbackServerContext* context,
-                                           const v1::CreateExchangeRequest* request,
-                                           v1::Exchange* response) override;
+  grpc::ServerUnaryReactor* CreateExchange(
+      grpc::CallbackServerContext* context,
+      const v1::CreateExchangeRequest* request,
+      v1::Exchange* response) override;
   grpc::ServerUnaryReactor* GetExchange(grpc::CallbackServerContext* context,
                                         const v1::GetExchangeRequest* request,
                                         v1::Exchange* response) override;
-  grpc::ServerUnaryReactor* ListExchanges(grpc::CallbackServerContext* context,
-                                          const v1::ListExchangesRequest* request,
-                                          v1::ListExchangesResponse* response) override;
-  grpc::ServerUnaryReactor* DeleteExchange(grpc::CallbackServerContext* context,
-                                           const v1::DeleteExchangeRequest* request,
-                                           v1::DeleteExchangeResponse* response) override;
+  grpc::ServerUnaryReactor* ListExchanges(
+      grpc::CallbackServerContext* context,
+      const v1::ListExchangesRequest* request,
+      v1::ListExchangesResponse* response) override;
+  grpc::ServerUnaryReactor* DeleteExchange(
+      grpc::CallbackServerContext* context,
+      const v1::DeleteExchangeRequest* request,
+      v1::DeleteExchangeResponse* response) override;
 
  private:
   core::Router* const router_;

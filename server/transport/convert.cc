@@ -33,7 +33,8 @@ std::vector<core::EventInput> ToEventInputs(
     google::protobuf::RepeatedPtrField<v1::Event>* events) {
   std::vector<core::EventInput> inputs;
   inputs.reserve(events->size());
-  for (v1::Event& event : *events) inputs.push_back(ToEventInput(std::move(event)));
+  for (v1::Event& event : *events)
+    inputs.push_back(ToEventInput(std::move(event)));
   return inputs;
 }
 
@@ -41,11 +42,13 @@ std::vector<core::EventInput> ToEventInputs(
     const google::protobuf::RepeatedPtrField<v1::Event>& events) {
   std::vector<core::EventInput> inputs;
   inputs.reserve(events.size());
-  for (const v1::Event& event : events) inputs.push_back(ToEventInput(v1::Event(event)));
+  for (const v1::Event& event : events)
+    inputs.push_back(ToEventInput(v1::Event(event)));
   return inputs;
 }
 
-absl::StatusOr<ExchangeKind> ToExchangeKind(v1::ExchangeKind kind, absl::string_view field) {
+absl::StatusOr<ExchangeKind> ToExchangeKind(v1::ExchangeKind kind,
+                                            absl::string_view field) {
   switch (kind) {
     case v1::EXCHANGE_KIND_FANOUT:
       return ExchangeKind::kFanout;
@@ -54,8 +57,10 @@ absl::StatusOr<ExchangeKind> ToExchangeKind(v1::ExchangeKind kind, absl::string_
     case v1::EXCHANGE_KIND_TOPIC:
       return ExchangeKind::kTopic;
     default:
-      return absl::InvalidArgumentError(absl::StrCat(
-          field, ": must be EXCHANGE_KIND_FANOUT, EXCHANGE_KIND_DIRECT or EXCHANGE_KIND_TOPIC"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(field,
+                       ": must be EXCHANGE_KIND_FANOUT, EXCHANGE_KIND_DIRECT "
+                       "or EXCHANGE_KIND_TOPIC"));
   }
 }
 

@@ -23,7 +23,8 @@ std::vector<core::EventInput> ToEventInputs(
     const google::protobuf::RepeatedPtrField<v1::Event>& events);
 
 // INVALID_ARGUMENT naming `field` for UNSPECIFIED or unknown values.
-absl::StatusOr<ExchangeKind> ToExchangeKind(v1::ExchangeKind kind, absl::string_view field);
+absl::StatusOr<ExchangeKind> ToExchangeKind(v1::ExchangeKind kind,
+                                            absl::string_view field);
 
 void ToProto(const core::ExchangeInfo& info, v1::Exchange* out);
 void ToProto(const core::PublishedEvent& published, v1::PublishResult* out);

@@ -9,9 +9,11 @@ using grpc::health::v1::HealthCheckResponse;
 
 // One Watch stream: writes the current status, then every change, one write
 // in flight, keeping only the newest status while a write is pending.
-class HealthService::Watcher final : public grpc::ServerWriteReactor<HealthCheckResponse> {
+class HealthService::Watcher final
+    : public grpc::ServerWriteReactor<HealthCheckResponse> {
  public:
-  Watcher(HealthService* service, std::string name) : service_(service), name_(std::move(name)) {}
+  Watcher(HealthService* service, std::string name)
+      : service_(service), name_(std::move(name)) {}
 
   // Called with the service's mutex held.
   void Notify(ServingStatus status, bool end) {
@@ -86,27 +88,33 @@ class HealthService::Watcher final : public grpc::ServerWriteReactor<HealthCheck
 };
 
 HealthService::HealthService(std::vector<std::string> services)
-    : services_(services.begin(), services.end()), status_(HealthCheckResponse::NOT_SERVING) {}
+    : services_(services.begin(), services.end()),
+      status_(HealthCheckResponse::NOT_SERVING) {}
 
-HealthService::ServingStatus HealthService::StatusOfLocked(const std::string& service) const {
-  if (!service.empty() && !services_.contains(service)) return HealthCheckResponse::SERVICE_UNKNOWN;
+HealthService::ServingStatus HealthService::StatusOfLocked(
+    const std::string& service) const {
+  if (!service.empty() && !services_.contains(service))
+    return HealthCheckResponse::SERVICE_UNKNOWN;
   return status_;
 }
 
 void HealthService::SetServing(bool serving) {
   absl::MutexLock lock(&mu_);
   if (shut_down_) return;
-  ServingStatus status = serving ? HealthCheckResponse::SERVING : HealthCheckResponse::NOT_SERVING;
+  ServingStatus status =
+      serving ? HealthCheckResponse::SERVING : HealthCheckResponse::NOT_SERVING;
   if (status == status_) return;
   status_ = status;
-  for (Watcher* watcher : watchers_) watcher->Notify(StatusOfLocked(watcher->name()), false);
+  for (Watcher* watcher : watchers_)
+    watcher->Notify(StatusOfLocked(watcher->name()), false);
 }
 
 void HealthService::Shutdown() {
   absl::MutexLock lock(&mu_);
   shut_down_ = true;
   status_ = HealthCheckResponse::NOT_SERVING;
-  for (Watcher* watcher : watchers_) watcher->Notify(StatusOfLocked(watcher->name()), true);
+  for (Watcher* watcher : watchers_)
+    watcher->Notify(StatusOfLocked(watcher->name()), true);
 }
 
 void HealthService::Forget(Watcher* watcher) {
@@ -114,15 +122,16 @@ void HealthService::Forget(Watcher* watcher) {
   watchers_.erase(watcher);
 }
 
-grpc::ServerUnaryReactor* HealthService::Check(grpc::CallbackServerContext* context,
-                                               const HealthCheckRequest* request,
-                                               HealthCheckResponse* response) {
+grpc::ServerUnaryReactor* HealthService::Check(
+    grpc::CallbackServerContext* context, const HealthCheckRequest* request,
+    HealthCheckResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   absl::MutexLock lock(&mu_);
   ServingStatus status = StatusOfLocked(request->service());
   if (status == HealthCheckResponse::SERVICE_UNKNOWN) {
-    reactor->Finish(grpc::Status(grpc::StatusCode::NOT_FOUND,
-                                 "service: '" + request->service() + "' is not known"));
+    reactor->Finish(
+        grpc::Status(grpc::StatusCode::NOT_FOUND,
+                     "service: '" + request->service() + "' is not known"));
   } else {
     response->set_status(status);
     reactor->Finish(grpc::Status::OK);
@@ -131,7 +140,8 @@ grpc::ServerUnaryReactor* HealthService::Check(grpc::CallbackServerContext* cont
 }
 
 grpc::ServerWriteReactor<HealthCheckResponse>* HealthService::Watch(
-    grpc::CallbackServerContext* /*context*/, const HealthCheckRequest* request) {
+    grpc::CallbackServerContext* /*context*/,
+    const HealthCheckRequest* request) {
   auto* watcher = new Watcher(this, request->service());
   absl::MutexLock lock(&mu_);
   watchers_.insert(watcher);

@@ -11,7 +11,8 @@
 namespace evrouter::transport {
 namespace {
 
-using StreamReactor = grpc::ServerBidiReactor<v1::PublishStreamRequest, v1::PublishStreamResponse>;
+using StreamReactor = grpc::ServerBidiReactor<v1::PublishStreamRequest,
+                                              v1::PublishStreamResponse>;
 
 // One PublishStream. Reads batches ahead (up to a bound), publishes each as
 // it arrives, and writes the acks strictly in arrival order, one write in
@@ -32,7 +33,8 @@ class PublishStreamReactor final : public StreamReactor {
       return;
     }
     std::string exchange = std::move(*request_.mutable_exchange());
-    std::vector<core::EventInput> events = ToEventInputs(request_.mutable_events());
+    std::vector<core::EventInput> events =
+        ToEventInputs(request_.mutable_events());
     Slot* slot;
     {
       absl::MutexLock lock(&mu_);
@@ -41,10 +43,11 @@ class PublishStreamReactor final : public StreamReactor {
       slot->response.set_batch_id(request_.batch_id());
       ++refs_;
     }
-    router_->Publish(exchange, std::move(events),
-                     [this, slot](absl::StatusOr<std::vector<core::PublishedEvent>> result) {
-                       OnPublished(slot, std::move(result));
-                     });
+    router_->Publish(
+        exchange, std::move(events),
+        [this, slot](absl::StatusOr<std::vector<core::PublishedEvent>> result) {
+          OnPublished(slot, std::move(result));
+        });
     absl::MutexLock lock(&mu_);
     if (finished_) return;
     if (slots_.size() < max_batches_) {
@@ -59,7 +62,8 @@ class PublishStreamReactor final : public StreamReactor {
     absl::MutexLock lock(&mu_);
     writing_ = false;
     if (!ok) {
-      FinishLocked(grpc::Status(grpc::StatusCode::CANCELLED, "stream broken while writing acks"));
+      FinishLocked(grpc::Status(grpc::StatusCode::CANCELLED,
+                                "stream broken while writing acks"));
       return;
     }
     slots_.pop_front();
@@ -86,7 +90,8 @@ class PublishStreamReactor final : public StreamReactor {
     v1::PublishStreamResponse response;
   };
 
-  void OnPublished(Slot* slot, absl::StatusOr<std::vector<core::PublishedEvent>> result) {
+  void OnPublished(Slot* slot,
+                   absl::StatusOr<std::vector<core::PublishedEvent>> result) {
     {
       absl::MutexLock lock(&mu_);
       if (result.ok()) {
@@ -94,8 +99,10 @@ class PublishStreamReactor final : public StreamReactor {
           ToProto(published, slot->response.add_results());
         }
       } else {
-        slot->response.set_error_code(static_cast<int32_t>(result.status().code()));
-        slot->response.set_error_message(std::string(result.status().message()));
+        slot->response.set_error_code(
+            static_cast<int32_t>(result.status().code()));
+        slot->response.set_error_message(
+            std::string(result.status().message()));
       }
       slot->ready = true;
       WriteNextLocked();
@@ -105,7 +112,9 @@ class PublishStreamReactor final : public StreamReactor {
   }
 
   void WriteNextLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    if (writing_ || finished_ || cancelled_ || slots_.empty() || !slots_.front().ready) return;
+    if (writing_ || finished_ || cancelled_ || slots_.empty() ||
+        !slots_.front().ready)
+      return;
     writing_ = true;
     StartWrite(&slots_.front().response);
   }
@@ -138,8 +147,9 @@ class PublishStreamReactor final : public StreamReactor {
   v1::PublishStreamRequest request_;  // the read buffer; one read in flight
 
   absl::Mutex mu_;
-  std::deque<Slot> slots_ ABSL_GUARDED_BY(mu_);  // unacknowledged batches, in order
-  int refs_ ABSL_GUARDED_BY(mu_) = 1;             // gRPC's, plus one per publish
+  std::deque<Slot> slots_
+      ABSL_GUARDED_BY(mu_);            // unacknowledged batches, in order
+  int refs_ ABSL_GUARDED_BY(mu_) = 1;  // gRPC's, plus one per publish
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
   bool reads_done_ ABSL_GUARDED_BY(mu_) = false;
   bool read_paused_ ABSL_GUARDED_BY(mu_) = false;
@@ -149,21 +159,23 @@ class PublishStreamReactor final : public StreamReactor {
 
 }  // namespace
 
-grpc::ServerUnaryReactor* PublisherService::Publish(grpc::CallbackServerContext* context,
-                                                    const v1::PublishRequest* request,
-                                                    v1::PublishResponse* response) {
+grpc::ServerUnaryReactor* PublisherService::Publish(
+    grpc::CallbackServerContext* context, const v1::PublishRequest* request,
+    v1::PublishResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  router_->Publish(request->exchange(), ToEventInputs(request->events()),
-                   [reactor, response](absl::StatusOr<std::vector<core::PublishedEvent>> result) {
-                     if (!result.ok()) {
-                       reactor->Finish(ToGrpcStatus(result.status()));
-                       return;
-                     }
-                     for (const core::PublishedEvent& published : *result) {
-                       ToProto(published, response->add_results());
-                     }
-                     reactor->Finish(grpc::Status::OK);
-                   });
+  router_->Publish(
+      request->exchange(), ToEventInputs(request->events()),
+      [reactor,
+       response](absl::StatusOr<std::vector<core::PublishedEvent>> result) {
+        if (!result.ok()) {
+          reactor->Finish(ToGrpcStatus(result.status()));
+          return;
+        }
+        for (const core::PublishedEvent& published : *result) {
+          ToProto(published, response->add_results());
+        }
+        reactor->Finish(grpc::Status::OK);
+      });
   return reactor;
 }
 

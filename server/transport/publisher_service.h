@@ -22,8 +22,8 @@ class PublisherService final : public v1::Publisher::CallbackService {
                                     const v1::PublishRequest* request,
                                     v1::PublishResponse* response) override;
 
-  grpc::ServerBidiReactor<v1::PublishStreamRequest, v1::PublishStreamResponse>* PublishStream(
-      grpc::CallbackServerContext* context) override;
+  grpc::ServerBidiReactor<v1::PublishStreamRequest, v1::PublishStreamResponse>*
+  PublishStream(grpc::CallbackServerContext* context) override;
 
  private:
   core::Router* const router_;
