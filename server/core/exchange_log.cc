@@ -143,8 +143,8 @@ void ExchangeLog::CommitRound() {
   absl::Status status = head_known ? absl::OkStatus() : RecoverHead();
   std::vector<std::vector<PublishedEvent>> results(round.size());
   std::vector<Event> rows;
-  uint64_t head;
-  absl::Time stored_at;
+  uint64_t head = 0;
+  absl::Time stored_at = absl::UnixEpoch();
   if (status.ok()) {
     absl::MutexLock lock(&mu_);
     head = head_;
