@@ -148,6 +148,9 @@ void ExchangeLog::CommitRound() {
   if (status.ok()) {
     absl::MutexLock lock(&mu_);
     head = head_;
+    // Ids older than the window are forgotten before anything is compared,
+    // also on an exchange that has not committed for a while.
+    dedup_.Expire(clock_->Now());
     // stored_at never goes backwards in offset order, even if the clock does.
     stored_at = std::max(TruncateToMicros(clock_->Now()), last_stored_at_);
     absl::flat_hash_map<std::string, uint64_t> round_ids;

@@ -1,0 +1,159 @@
+#include "tests/support/server_process.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+
+extern char** environ;
+
+namespace evrouter::testing {
+namespace {
+
+std::string TempLogPath() {
+  char path[] = "/tmp/evrouterd-test-XXXXXX";
+  int fd = mkstemp(path);
+  if (fd >= 0) close(fd);
+  return path;
+}
+
+pid_t Spawn(const std::vector<std::string>& args, const std::string& log_path) {
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, log_path.c_str(),
+                                   O_WRONLY | O_CREAT | O_APPEND, 0644);
+  posix_spawn_file_actions_adddup2(&actions, 1, 2);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  // The child must not inherit a blocked SIGTERM/SIGINT from test threads.
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  sigset_t none;
+  sigemptyset(&none);
+  posix_spawnattr_setsigmask(&attr, &none);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
+  std::vector<char*> argv;
+  for (const std::string& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
+  argv.push_back(nullptr);
+  pid_t pid = -1;
+  if (posix_spawn(&pid, argv[0], &actions, &attr, argv.data(), environ) != 0) pid = -1;
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attr);
+  return pid;
+}
+
+// Waits up to `within` for `pid`; returns its exit code or -1 on timeout.
+int WaitFor(pid_t pid, absl::Duration within) {
+  absl::Time deadline = absl::Now() + within;
+  while (true) {
+    int status = 0;
+    pid_t done = waitpid(pid, &status, WNOHANG);
+    if (done == pid) {
+      if (WIFEXITED(status)) return WEXITSTATUS(status);
+      if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+      return -1;
+    }
+    if (absl::Now() > deadline) return -1;
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+}
+
+}  // namespace
+
+int FreePort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+  socklen_t len = sizeof(addr);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  close(fd);
+  return ntohs(addr.sin_port);
+}
+
+ServerProcess::ServerProcess(std::string dsn, std::vector<std::string> extra_args)
+    : dsn_(std::move(dsn)),
+      extra_args_(std::move(extra_args)),
+      address_(absl::StrCat("127.0.0.1:", FreePort())),
+      log_path_(TempLogPath()) {
+  client::ClientOptions options;
+  options.server = address_;
+  client_ = std::make_unique<client::Client>(options);
+}
+
+ServerProcess::~ServerProcess() {
+  if (running()) Stop(SIGTERM);
+  unlink(log_path_.c_str());
+}
+
+absl::Status ServerProcess::Start(absl::Duration within) {
+  std::vector<std::string> args = {EVROUTERD_PATH, "--listen", address_, "--pg-dsn", dsn_};
+  args.insert(args.end(), extra_args_.begin(), extra_args_.end());
+  pid_ = Spawn(args, log_path_);
+  if (pid_ <= 0) return absl::InternalError("cannot spawn " EVROUTERD_PATH);
+  absl::Time deadline = absl::Now() + within;
+  while (absl::Now() < deadline) {
+    int status = 0;
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      return absl::InternalError(absl::StrCat("evrouterd exited during start:\n", Log()));
+    }
+    absl::StatusOr<grpc::health::v1::HealthCheckResponse::ServingStatus> health =
+        client_->Health();
+    if (health.ok() && *health == grpc::health::v1::HealthCheckResponse::SERVING) {
+      return absl::OkStatus();
+    }
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  return absl::DeadlineExceededError(absl::StrCat("evrouterd not serving:\n", Log()));
+}
+
+int ServerProcess::Stop(int signal, absl::Duration within) {
+  if (!running()) return -1;
+  kill(pid_, signal);
+  int code = WaitFor(pid_, within);
+  if (code == -1) {
+    kill(pid_, SIGKILL);
+    WaitFor(pid_, absl::Seconds(10));
+  }
+  pid_ = -1;
+  return code;
+}
+
+std::string ServerProcess::Log() const {
+  std::ifstream in(log_path_);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+int RunCommand(const std::vector<std::string>& args, std::string* output,
+               absl::Duration within) {
+  std::string log_path = TempLogPath();
+  pid_t pid = Spawn(args, log_path);
+  int code = pid > 0 ? WaitFor(pid, within) : -1;
+  if (code == -1 && pid > 0) {
+    kill(pid, SIGKILL);
+    WaitFor(pid, absl::Seconds(10));
+  }
+  std::ifstream in(log_path);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  *output = buffer.str();
+  unlink(log_path.c_str());
+  return code;
+}
+
+}  // namespace evrouter::testing

@@ -1,0 +1,60 @@
+#ifndef EVROUTER_TESTS_SUPPORT_SERVER_PROCESS_H_
+#define EVROUTER_TESTS_SUPPORT_SERVER_PROCESS_H_
+
+#include <sys/types.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "client/evrouter_client.h"
+
+namespace evrouter::testing {
+
+// A free TCP port on 127.0.0.1 (bound, then released).
+int FreePort();
+
+// The real evrouterd binary (path compiled in as EVROUTERD_PATH) running on a
+// free loopback port against `dsn`, with its log captured to a temp file.
+// The destructor stops it (SIGTERM, then SIGKILL) if it still runs.
+class ServerProcess {
+ public:
+  explicit ServerProcess(std::string dsn, std::vector<std::string> extra_args = {});
+  ~ServerProcess();
+  ServerProcess(const ServerProcess&) = delete;
+  ServerProcess& operator=(const ServerProcess&) = delete;
+
+  // Starts the process and waits until health reports SERVING (or it exits).
+  // May be called again after Stop() / Kill(): same port, same arguments.
+  absl::Status Start(absl::Duration within = absl::Seconds(30));
+
+  // Sends `signal` and waits for the exit; returns the exit code, or 128 +
+  // the signal number when a signal ended it; -1 if it would not stop.
+  int Stop(int signal, absl::Duration within = absl::Seconds(30));
+
+  bool running() const { return pid_ > 0; }
+  const std::string& address() const { return address_; }
+  // A client for this server (10 s deadline per call).
+  client::Client& client() { return *client_; }
+  // Everything the server logged so far.
+  std::string Log() const;
+
+ private:
+  const std::string dsn_;
+  const std::vector<std::string> extra_args_;
+  const std::string address_;
+  const std::string log_path_;
+  pid_t pid_ = -1;
+  std::unique_ptr<client::Client> client_;
+};
+
+// Runs `args` (argv[0] is the program) to completion with output captured;
+// returns the exit code (128 + signal if killed) and fills `output`.
+int RunCommand(const std::vector<std::string>& args, std::string* output,
+               absl::Duration within = absl::Seconds(120));
+
+}  // namespace evrouter::testing
+
+#endif  // EVROUTER_TESTS_SUPPORT_SERVER_PROCESS_H_
