@@ -11,16 +11,14 @@
 #include <utility>
 #include <vector>
 
-#include "absl/base/thread_annotations.h"
-#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
-#include "absl/strings/str_replace.h"
-#include "absl/synchronization/mutex.h"
-#include "storage/pg_errors.h"
+#include "storage/pg_connection_pool.h"
+#include "storage/pg_json_headers.h"
+#include "storage/uuid.h"
 
 namespace evrouter {
 namespace {
@@ -115,17 +113,6 @@ bool HasKey(std::string_view dsn, std::string_view key, bool uri) {
   return false;
 }
 
-std::string FormatUuid(std::string_view bytes) {
-  const std::string hex = absl::BytesToHexString(AsAbsl(bytes));
-  return absl::StrCat(hex.substr(0, 8), "-", hex.substr(8, 4), "-",
-                      hex.substr(12, 4), "-", hex.substr(16, 4), "-",
-                      hex.substr(20));
-}
-
-std::string ParseUuid(std::string_view text) {
-  return absl::HexStringToBytes(absl::StrReplaceAll(AsAbsl(text), {{"-", ""}}));
-}
-
 // timestamptz input, truncated to microseconds, always in UTC.
 std::string FormatTimestamp(absl::Time t) {
   if (t == absl::InfinitePast()) return "-infinity";
@@ -137,188 +124,6 @@ absl::Time TimeFromMicros(const pqxx::field& field) {
   return absl::FromUnixMicros(field.as<int64_t>());
 }
 
-// JSON string literal for `s`: quotes, backslashes and control characters
-// escaped; other bytes (UTF-8) copied as they are.
-void AppendJsonString(std::string_view s, std::string* out) {
-  out->push_back('"');
-  for (const char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    switch (c) {
-      case '"':
-        out->append("\\\"");
-        break;
-      case '\\':
-        out->append("\\\\");
-        break;
-      case '\n':
-        out->append("\\n");
-        break;
-      case '\r':
-        out->append("\\r");
-        break;
-      case '\t':
-        out->append("\\t");
-        break;
-      case '\b':
-        out->append("\\b");
-        break;
-      case '\f':
-        out->append("\\f");
-        break;
-      default:
-        if (c < 0x20) {
-          absl::StrAppendFormat(out, "\\u%04x", c);
-        } else {
-          out->push_back(ch);
-        }
-    }
-  }
-  out->push_back('"');
-}
-
-// {"k": "v", ...}, or nullopt for no headers (stored as NULL).
-std::optional<std::string> HeadersToJson(
-    const std::vector<std::pair<std::string, std::string>>& headers) {
-  if (headers.empty()) return std::nullopt;
-  std::string json = "{";
-  for (const auto& [key, value] : headers) {
-    if (json.size() > 1) json.push_back(',');
-    AppendJsonString(key, &json);
-    json.push_back(':');
-    AppendJsonString(value, &json);
-  }
-  json.push_back('}');
-  return json;
-}
-
-void AppendUtf8(uint32_t cp, std::string* out) {
-  if (cp < 0x80) {
-    out->push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out->push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out->push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out->push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
-}
-
-// Parses the flat object of strings that HeadersToJson wrote, as jsonb
-// prints it back.
-class FlatJsonParser {
- public:
-  explicit FlatJsonParser(std::string_view in) : in_(in) {}
-
-  bool Parse(std::vector<std::pair<std::string, std::string>>* out) {
-    SkipSpace();
-    if (!Consume('{')) return false;
-    SkipSpace();
-    if (Consume('}')) return AtEnd();
-    while (true) {
-      std::string key, value;
-      SkipSpace();
-      if (!ParseString(&key)) return false;
-      SkipSpace();
-      if (!Consume(':')) return false;
-      SkipSpace();
-      if (!ParseString(&value)) return false;
-      out->emplace_back(std::move(key), std::move(value));
-      SkipSpace();
-      if (Consume('}')) return AtEnd();
-      if (!Consume(',')) return false;
-    }
-  }
-
- private:
-  bool AtEnd() {
-    SkipSpace();
-    return pos_ == in_.size();
-  }
-  void SkipSpace() {
-    while (pos_ < in_.size() && absl::ascii_isspace(in_[pos_])) ++pos_;
-  }
-  bool Consume(char c) {
-    if (pos_ < in_.size() && in_[pos_] == c) {
-      ++pos_;
-      return true;
-    }
-    return false;
-  }
-  bool ParseHex4(uint32_t* value) {
-    if (pos_ + 4 > in_.size()) return false;
-    *value = 0;
-    for (int i = 0; i < 4; ++i) {
-      const char c = in_[pos_++];
-      if (!absl::ascii_isxdigit(c)) return false;
-      *value = *value * 16 + (absl::ascii_isdigit(c)
-                                  ? c - '0'
-                                  : absl::ascii_tolower(c) - 'a' + 10);
-    }
-    return true;
-  }
-  bool ParseString(std::string* out) {
-    if (!Consume('"')) return false;
-    while (pos_ < in_.size()) {
-      const char c = in_[pos_++];
-      if (c == '"') return true;
-      if (c != '\\') {
-        out->push_back(c);
-        continue;
-      }
-      if (pos_ >= in_.size()) return false;
-      const char e = in_[pos_++];
-      switch (e) {
-        case '"':
-        case '\\':
-        case '/':
-          out->push_back(e);
-          break;
-        case 'b':
-          out->push_back('\b');
-          break;
-        case 'f':
-          out->push_back('\f');
-          break;
-        case 'n':
-          out->push_back('\n');
-          break;
-        case 'r':
-          out->push_back('\r');
-          break;
-        case 't':
-          out->push_back('\t');
-          break;
-        case 'u': {
-          uint32_t cp;
-          if (!ParseHex4(&cp)) return false;
-          if (cp >= 0xD800 && cp < 0xDC00) {
-            uint32_t low;
-            if (!Consume('\\') || !Consume('u') || !ParseHex4(&low) ||
-                low < 0xDC00 || low >= 0xE000) {
-              return false;
-            }
-            cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
-          }
-          AppendUtf8(cp, out);
-          break;
-        }
-        default:
-          return false;
-      }
-    }
-    return false;
-  }
-
-  std::string_view in_;
-  size_t pos_ = 0;
-};
-
 int64_t ClampToInt64(uint64_t value) {
   return value > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())
              ? std::numeric_limits<int64_t>::max()
@@ -326,68 +131,6 @@ int64_t ClampToInt64(uint64_t value) {
 }
 
 bool ValidKind(int kind) { return kind >= 1 && kind <= 3; }
-
-// A fixed number of slots; a slot holds an open connection or nullptr (opened
-// on next use). Borrowers block while every slot is out.
-class ConnectionPool {
- public:
-  ConnectionPool(std::string dsn, int size) : dsn_(std::move(dsn)) {
-    slots_.resize(size);
-  }
-
-  // Runs `fn` on a borrowed connection, mapping exceptions to a status. A
-  // lost connection is dropped; when it had been idle in the pool (so the
-  // server may merely have restarted) and `commit_started` is null or false,
-  // `fn` runs once more on a fresh connection.
-  absl::Status Run(std::string_view what, bool* commit_started,
-                   absl::FunctionRef<absl::Status(pqxx::connection&)> fn) {
-    for (int attempt = 0;; ++attempt) {
-      std::unique_ptr<pqxx::connection> conn = Acquire();
-      bool fresh = false;
-      if (commit_started != nullptr) *commit_started = false;
-      absl::Status status = RunMappingPgErrors(what, [&] {
-        if (conn == nullptr || !conn->is_open()) {
-          conn.reset();
-          fresh = true;
-          conn = std::make_unique<pqxx::connection>(dsn_);
-        }
-        return fn(*conn);
-      });
-      const bool lost = IsConnectionLost(status);
-      Release(lost ? nullptr : std::move(conn));
-      const bool may_retry = commit_started == nullptr || !*commit_started;
-      if (lost && !fresh && may_retry && attempt == 0) continue;
-      return status;
-    }
-  }
-
- private:
-  std::unique_ptr<pqxx::connection> Acquire() {
-    absl::MutexLock lock(&mu_);
-    mu_.Await(absl::Condition(
-        +[](std::vector<std::unique_ptr<pqxx::connection>>* slots) {
-          return !slots->empty();
-        },
-        &slots_));
-    std::unique_ptr<pqxx::connection> conn = std::move(slots_.back());
-    slots_.pop_back();
-    return conn;
-  }
-
-  void Release(std::unique_ptr<pqxx::connection> conn) {
-    absl::MutexLock lock(&mu_);
-    // Open connections go to the back so they are reused first.
-    if (conn == nullptr) {
-      slots_.insert(slots_.begin(), nullptr);
-    } else {
-      slots_.push_back(std::move(conn));
-    }
-  }
-
-  const std::string dsn_;
-  absl::Mutex mu_;
-  std::vector<std::unique_ptr<pqxx::connection>> slots_ ABSL_GUARDED_BY(mu_);
-};
 
 void Commit(pqxx::work& tx, bool* commit_started) {
   *commit_started = true;
@@ -402,6 +145,12 @@ ExchangeRecord ExchangeFromRow(const pqxx::row& row, std::string_view name) {
   record.created_at = TimeFromMicros(row[2]);
   record.head_offset = row[3].as<uint64_t>();
   return record;
+}
+
+// Postgres prints a uuid column in canonical form, so this never happens.
+absl::Status BadStoredId(const pqxx::field& field) {
+  return absl::InternalError(
+      absl::StrCat("stored id '", field.c_str(), "' is not a UUID"));
 }
 
 absl::Status NotFoundExchange(int64_t exchange_id) {
@@ -600,8 +349,10 @@ class PgEventStore : public EventStore {
           if (result.empty()) return CheckExchangeExists(tx, exchange_id);
           out.reserve(result.size());
           for (const pqxx::row& row : result) {
+            std::optional<std::string> uuid = ParseUuid(row[0].c_str());
+            if (!uuid.has_value()) return BadStoredId(row[0]);
             StoredId id;
-            id.id = ParseUuid(row[0].c_str());
+            id.id = *std::move(uuid);
             id.offset = row[1].as<uint64_t>();
             id.stored_at = TimeFromMicros(row[2]);
             out.push_back(std::move(id));
@@ -656,16 +407,16 @@ class PgEventStore : public EventStore {
   static absl::StatusOr<Event> EventFromRow(const pqxx::row& row) {
     Event event;
     event.offset = row[0].as<uint64_t>();
-    event.id = ParseUuid(row[1].c_str());
+    std::optional<std::string> id = ParseUuid(row[1].c_str());
+    if (!id.has_value()) return BadStoredId(row[1]);
+    event.id = *std::move(id);
     event.type = std::string(row[2].c_str(), row[2].size());
     event.source = std::string(row[3].c_str(), row[3].size());
-    if (!row[4].is_null()) {
-      FlatJsonParser parser(std::string_view(row[4].c_str(), row[4].size()));
-      if (!parser.Parse(&event.headers)) {
-        return absl::InternalError(absl::StrCat(
-            "event ", event.offset, ": headers are not a flat JSON object"));
-      }
-      std::sort(event.headers.begin(), event.headers.end());
+    if (!row[4].is_null() &&
+        !HeadersFromJson(std::string_view(row[4].c_str(), row[4].size()),
+                         &event.headers)) {
+      return absl::InternalError(absl::StrCat(
+          "event ", event.offset, ": headers are not a flat JSON object"));
     }
     event.content_type = std::string(row[5].c_str(), row[5].size());
     event.payload = absl::HexStringToBytes(
@@ -675,7 +426,7 @@ class PgEventStore : public EventStore {
     return event;
   }
 
-  ConnectionPool pool_;
+  PgConnectionPool pool_;
 };
 
 }  // namespace

@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
-#include "server/core/uuid.h"
+#include "storage/uuid.h"
 
 namespace evrouter::core {
 namespace {

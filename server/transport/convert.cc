@@ -3,7 +3,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "server/core/uuid.h"
+#include "storage/uuid.h"
 
 namespace evrouter::transport {
 
@@ -86,7 +86,7 @@ void ToProto(const core::ExchangeInfo& info, v1::Exchange* out) {
 void ToProto(const core::PublishedEvent& published, v1::PublishResult* out) {
   out->set_offset(published.offset);
   out->set_duplicate(published.duplicate);
-  out->set_id(core::FormatUuid(published.id));
+  out->set_id(FormatUuid(published.id));
 }
 
 }  // namespace evrouter::transport

@@ -14,7 +14,8 @@ TEST_F(AdminE2ETest, CreateIsIdempotentForTheSameSpec) {
   EXPECT_EQ(first->name(), "orders");
   EXPECT_EQ(first->kind(), v1::EXCHANGE_KIND_TOPIC);
   EXPECT_EQ(first->head_offset(), 0u);
-  EXPECT_GT(first->created_at().seconds(), absl::ToUnixSeconds(absl::Now()) - 600);
+  EXPECT_GT(first->created_at().seconds(),
+            absl::ToUnixSeconds(absl::Now()) - 600);
 
   absl::StatusOr<v1::Exchange> again =
       client().CreateExchange("orders", v1::EXCHANGE_KIND_TOPIC);
@@ -40,21 +41,30 @@ TEST_F(AdminE2ETest, InvalidSpecsNameTheField) {
   EXPECT_TRUE(absl::StartsWith(unspecified.status().message(), "kind:"))
       << unspecified.status();
 
-  for (std::string bad : {std::string(""), std::string(129, 'a'), std::string("a b"),
-                          std::string("orders/eu"), std::string("ordérs")}) {
+  for (std::string bad :
+       {std::string(""), std::string(129, 'a'), std::string("a b"),
+        std::string("orders/eu"), std::string("ordérs")}) {
     absl::StatusOr<v1::Exchange> created =
         client().CreateExchange(bad, v1::EXCHANGE_KIND_FANOUT);
-    EXPECT_EQ(created.status().code(), absl::StatusCode::kInvalidArgument) << bad;
-    EXPECT_TRUE(absl::StartsWith(created.status().message(), "name:")) << created.status();
+    EXPECT_EQ(created.status().code(), absl::StatusCode::kInvalidArgument)
+        << bad;
+    EXPECT_TRUE(absl::StartsWith(created.status().message(), "name:"))
+        << created.status();
   }
-  EXPECT_TRUE(client().CreateExchange(std::string(128, 'a'), v1::EXCHANGE_KIND_FANOUT).ok());
-  EXPECT_TRUE(client().CreateExchange("A-z_0.9", v1::EXCHANGE_KIND_DIRECT).ok());
+  EXPECT_TRUE(
+      client()
+          .CreateExchange(std::string(128, 'a'), v1::EXCHANGE_KIND_FANOUT)
+          .ok());
+  EXPECT_TRUE(
+      client().CreateExchange("A-z_0.9", v1::EXCHANGE_KIND_DIRECT).ok());
   EXPECT_EQ(QueryValue("SELECT count(*) FROM exchanges"), "2");
 }
 
 TEST_F(AdminE2ETest, GetListAndDelete) {
-  ASSERT_TRUE(client().CreateExchange("b-exchange", v1::EXCHANGE_KIND_DIRECT).ok());
-  ASSERT_TRUE(client().CreateExchange("a-exchange", v1::EXCHANGE_KIND_FANOUT).ok());
+  ASSERT_TRUE(
+      client().CreateExchange("b-exchange", v1::EXCHANGE_KIND_DIRECT).ok());
+  ASSERT_TRUE(
+      client().CreateExchange("a-exchange", v1::EXCHANGE_KIND_FANOUT).ok());
   ASSERT_TRUE(client().Publish("b-exchange", MakeEvents(3)).ok());
 
   absl::StatusOr<v1::Exchange> got = client().GetExchange("b-exchange");
@@ -72,13 +82,16 @@ TEST_F(AdminE2ETest, GetListAndDelete) {
   EXPECT_EQ(StoredCount("b-exchange"), "3");
   ASSERT_TRUE(client().DeleteExchange("b-exchange").ok());
   EXPECT_EQ(QueryValue("SELECT count(*) FROM events"), "0");
-  EXPECT_EQ(client().GetExchange("b-exchange").status().code(), absl::StatusCode::kNotFound);
-  EXPECT_EQ(client().DeleteExchange("b-exchange").code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(client().GetExchange("b-exchange").status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(client().DeleteExchange("b-exchange").code(),
+            absl::StatusCode::kNotFound);
   EXPECT_EQ(client().Publish("b-exchange", MakeEvents(1)).status().code(),
             absl::StatusCode::kNotFound);
 
   // A new exchange of the same name starts over at offset 1.
-  ASSERT_TRUE(client().CreateExchange("b-exchange", v1::EXCHANGE_KIND_TOPIC).ok());
+  ASSERT_TRUE(
+      client().CreateExchange("b-exchange", v1::EXCHANGE_KIND_TOPIC).ok());
   absl::StatusOr<std::vector<v1::PublishResult>> published =
       client().Publish("b-exchange", MakeEvents(1));
   ASSERT_TRUE(published.ok()) << published.status();

@@ -36,10 +36,11 @@ class E2ETest : public ::testing::Test {
   }
 
   std::string StoredCount(const std::string& exchange) {
-    return QueryValue(absl::StrCat(
-        "SELECT count(*) FROM events e JOIN exchanges x ON x.id = e.exchange_id "
-        "WHERE x.name = '",
-        exchange, "'"));
+    return QueryValue(
+        absl::StrCat("SELECT count(*) FROM events e JOIN exchanges x ON x.id = "
+                     "e.exchange_id "
+                     "WHERE x.name = '",
+                     exchange, "'"));
   }
 
   PgTestDatabase db_;
@@ -55,9 +56,11 @@ inline v1::Event MakeEvent(std::string type, std::string payload = "p",
   return event;
 }
 
-inline std::vector<v1::Event> MakeEvents(int count, const std::string& type = "t.e") {
+inline std::vector<v1::Event> MakeEvents(int count,
+                                         const std::string& type = "t.e") {
   std::vector<v1::Event> events;
-  for (int i = 0; i < count; ++i) events.push_back(MakeEvent(type, absl::StrCat("payload-", i)));
+  for (int i = 0; i < count; ++i)
+    events.push_back(MakeEvent(type, absl::StrCat("payload-", i)));
   return events;
 }
 

@@ -9,7 +9,8 @@ namespace {
 
 using LifecycleE2ETest = E2ETest;
 
-// Invariant 7: state comes back from Postgres and publishing continues at head+1.
+// Invariant 7: state comes back from Postgres and publishing continues at
+// head+1.
 TEST_F(LifecycleE2ETest, RestartKeepsHeadAndContinuesAtHeadPlusOne) {
   ASSERT_TRUE(client().CreateExchange("orders", v1::EXCHANGE_KIND_DIRECT).ok());
   ASSERT_TRUE(client().CreateExchange("empty", v1::EXCHANGE_KIND_FANOUT).ok());
@@ -80,32 +81,42 @@ TEST_F(LifecycleE2ETest, StartupLogNamesVersionAddressAndMasksThePassword) {
 TEST_F(LifecycleE2ETest, MigrateOnlyAppliesAndExits) {
   PgTestDatabase fresh;
   std::string output;
-  int code = RunCommand({EVROUTERD_PATH, "--migrate-only", "--pg-dsn", fresh.dsn()}, &output);
+  int code = RunCommand(
+      {EVROUTERD_PATH, "--migrate-only", "--pg-dsn", fresh.dsn()}, &output);
   EXPECT_EQ(code, 0) << output;
-  EXPECT_EQ(QueryRows(fresh.dsn(), "SELECT min(version)::text FROM schema_migrations")[0][0],
+  EXPECT_EQ(QueryRows(fresh.dsn(),
+                      "SELECT min(version)::text FROM schema_migrations")[0][0],
             "1");
   // Running again is a no-op and still succeeds.
-  EXPECT_EQ(RunCommand({EVROUTERD_PATH, "--migrate-only", "--pg-dsn", fresh.dsn()}, &output), 0)
+  EXPECT_EQ(
+      RunCommand({EVROUTERD_PATH, "--migrate-only", "--pg-dsn", fresh.dsn()},
+                 &output),
+      0)
       << output;
 }
 
 TEST_F(LifecycleE2ETest, BadFlagsExitWithUsage) {
   std::string output;
-  EXPECT_EQ(RunCommand({EVROUTERD_PATH, "--max-payload-bytes", "lots"}, &output), 2);
+  EXPECT_EQ(
+      RunCommand({EVROUTERD_PATH, "--max-payload-bytes", "lots"}, &output), 2);
   EXPECT_NE(output.find("--max-payload-bytes"), std::string::npos) << output;
   EXPECT_EQ(RunCommand({EVROUTERD_PATH, "--help"}, &output), 0);
-  for (const char* env : {"EVROUTER_LISTEN", "EVROUTER_PG_DSN", "EVROUTER_MAX_PAYLOAD_BYTES",
-                          "EVROUTER_DEDUP_WINDOW", "EVROUTER_LOG_LEVEL"}) {
+  for (const char* env :
+       {"EVROUTER_LISTEN", "EVROUTER_PG_DSN", "EVROUTER_MAX_PAYLOAD_BYTES",
+        "EVROUTER_DEDUP_WINDOW", "EVROUTER_LOG_LEVEL"}) {
     EXPECT_NE(output.find(env), std::string::npos) << env;
   }
 }
 
-TEST_F(LifecycleE2ETest, UnreachablePostgresAtStartFailsAfterTheStartupTimeout) {
+TEST_F(LifecycleE2ETest,
+       UnreachablePostgresAtStartFailsAfterTheStartupTimeout) {
   std::string output;
-  std::string dsn = absl::StrCat("postgresql://postgres@127.0.0.1:", FreePort(), "/x");
-  int code = RunCommand({EVROUTERD_PATH, "--pg-dsn", dsn, "--listen",
-                         absl::StrCat("127.0.0.1:", FreePort()), "--startup-timeout", "1s"},
-                        &output, absl::Seconds(30));
+  std::string dsn =
+      absl::StrCat("postgresql://postgres@127.0.0.1:", FreePort(), "/x");
+  int code = RunCommand(
+      {EVROUTERD_PATH, "--pg-dsn", dsn, "--listen",
+       absl::StrCat("127.0.0.1:", FreePort()), "--startup-timeout", "1s"},
+      &output, absl::Seconds(30));
   EXPECT_EQ(code, 1) << output;
   EXPECT_NE(output.find("migrations failed"), std::string::npos) << output;
 }

@@ -1,8 +1,14 @@
 // Postgres going away under a running server: calls fail fast with
 // UNAVAILABLE, health says NOT_SERVING, and the server recovers by itself.
+#include <grpcpp/grpcpp.h>
+#include <signal.h>
 #include <stdlib.h>
 
+#include <thread>
+
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "grpc/health/v1/health.grpc.pb.h"
 #include "tests/e2e/e2e_fixture.h"
 
 namespace evrouter::testing {
@@ -29,8 +35,8 @@ class OwnCluster {
 
  private:
   void Run(const std::string& verb, std::vector<std::string> extra) {
-    std::vector<std::string> args = {"/bin/bash", EVROUTER_SOURCE_DIR "/scripts/pg.sh", verb,
-                                     dir_};
+    std::vector<std::string> args = {
+        "/bin/bash", EVROUTER_SOURCE_DIR "/scripts/pg.sh", verb, dir_};
     args.insert(args.end(), extra.begin(), extra.end());
     std::string output;
     int code = RunCommand(args, &output);
@@ -53,12 +59,65 @@ bool WaitForHealth(client::Client& client, Status want, absl::Duration within) {
   return false;
 }
 
+// Collects what a grpc.health.v1.Health/Watch stream reports, in order.
+class HealthWatch {
+ public:
+  explicit HealthWatch(const std::string& address)
+      : stub_(grpc::health::v1::Health::NewStub(
+            grpc::CreateChannel(address, grpc::InsecureChannelCredentials()))) {
+    context_.set_deadline(std::chrono::system_clock::now() +
+                          std::chrono::minutes(2));
+    reader_ = stub_->Watch(&context_, grpc::health::v1::HealthCheckRequest());
+    thread_ = std::thread([this] {
+      grpc::health::v1::HealthCheckResponse response;
+      while (reader_->Read(&response)) {
+        absl::MutexLock lock(&mu_);
+        seen_.push_back(response.status());
+      }
+      grpc::Status status = reader_->Finish();
+      absl::MutexLock lock(&mu_);
+      ended_ = true;
+      end_code_ = status.error_code();
+    });
+  }
+  ~HealthWatch() {
+    context_.TryCancel();
+    thread_.join();
+  }
+  // True once the reports so far end with `want`.
+  bool WaitForLast(Status want, absl::Duration within) {
+    absl::MutexLock lock(&mu_);
+    auto last_is = [&] { return !seen_.empty() && seen_.back() == want; };
+    return mu_.AwaitWithTimeout(absl::Condition(&last_is), within);
+  }
+  bool WaitForEnd(absl::Duration within, grpc::StatusCode* code) {
+    absl::MutexLock lock(&mu_);
+    bool ended = mu_.AwaitWithTimeout(absl::Condition(&ended_), within);
+    *code = end_code_;
+    return ended;
+  }
+
+ private:
+  std::unique_ptr<grpc::health::v1::Health::Stub> stub_;
+  grpc::ClientContext context_;
+  std::unique_ptr<grpc::ClientReader<grpc::health::v1::HealthCheckResponse>>
+      reader_;
+  std::thread thread_;
+  absl::Mutex mu_;
+  std::vector<Status> seen_ ABSL_GUARDED_BY(mu_);
+  bool ended_ ABSL_GUARDED_BY(mu_) = false;
+  grpc::StatusCode end_code_ ABSL_GUARDED_BY(mu_) = grpc::StatusCode::UNKNOWN;
+};
+
 TEST(PostgresOutageE2ETest, FailsFastThenRecoversWithoutGaps) {
   OwnCluster cluster;
   cluster.Start();
   ServerProcess server(cluster.dsn(), {"--health-check-interval", "200ms"});
   ASSERT_TRUE(server.Start().ok()) << server.Log();
   client::Client& client = server.client();
+  HealthWatch watch(server.address());
+  EXPECT_TRUE(watch.WaitForLast(grpc::health::v1::HealthCheckResponse::SERVING,
+                                absl::Seconds(10)));
   ASSERT_TRUE(client.CreateExchange("orders", v1::EXCHANGE_KIND_FANOUT).ok());
   auto first = client.Publish("orders", MakeEvents(10));
   ASSERT_TRUE(first.ok()) << first.status();
@@ -68,16 +127,22 @@ TEST(PostgresOutageE2ETest, FailsFastThenRecoversWithoutGaps) {
   for (int i = 0; i < 3; ++i) {
     absl::Time start = absl::Now();
     auto failed = client.Publish("orders", MakeEvents(1));
-    EXPECT_EQ(failed.status().code(), absl::StatusCode::kUnavailable) << failed.status();
-    EXPECT_LT(absl::Now() - start, absl::Seconds(9)) << "publish hung while Postgres was down";
+    EXPECT_EQ(failed.status().code(), absl::StatusCode::kUnavailable)
+        << failed.status();
+    EXPECT_LT(absl::Now() - start, absl::Seconds(9))
+        << "publish hung while Postgres was down";
   }
-  EXPECT_TRUE(WaitForHealth(client, grpc::health::v1::HealthCheckResponse::NOT_SERVING,
+  EXPECT_TRUE(WaitForHealth(client,
+                            grpc::health::v1::HealthCheckResponse::NOT_SERVING,
                             absl::Seconds(20)));
+  EXPECT_TRUE(watch.WaitForLast(
+      grpc::health::v1::HealthCheckResponse::NOT_SERVING, absl::Seconds(10)));
   // Admin reads are served from memory even now.
   EXPECT_EQ(client.GetExchange("orders")->head_offset(), 10u);
 
   cluster.Start();
-  EXPECT_TRUE(WaitForHealth(client, grpc::health::v1::HealthCheckResponse::SERVING,
+  EXPECT_TRUE(WaitForHealth(client,
+                            grpc::health::v1::HealthCheckResponse::SERVING,
                             absl::Seconds(20)));
   absl::StatusOr<std::vector<v1::PublishResult>> recovered;
   absl::Time deadline = absl::Now() + absl::Seconds(20);
@@ -85,8 +150,17 @@ TEST(PostgresOutageE2ETest, FailsFastThenRecoversWithoutGaps) {
     recovered = client.Publish("orders", MakeEvents(1));
   } while (!recovered.ok() && absl::Now() < deadline);
   ASSERT_TRUE(recovered.ok()) << recovered.status();
-  EXPECT_EQ((*recovered)[0].offset(), 11u) << "failed publishes must not use up offsets";
-  EXPECT_EQ(QueryRows(cluster.dsn(), "SELECT count(*)::text FROM events")[0][0], "11");
+  EXPECT_EQ((*recovered)[0].offset(), 11u)
+      << "failed publishes must not use up offsets";
+  EXPECT_EQ(QueryRows(cluster.dsn(), "SELECT count(*)::text FROM events")[0][0],
+            "11");
+  EXPECT_TRUE(watch.WaitForLast(grpc::health::v1::HealthCheckResponse::SERVING,
+                                absl::Seconds(10)));
+
+  // Shutdown ends open Watch streams instead of waiting out the grace period.
+  EXPECT_EQ(server.Stop(SIGTERM), 0) << server.Log();
+  grpc::StatusCode end_code;
+  EXPECT_TRUE(watch.WaitForEnd(absl::Seconds(10), &end_code));
 }
 
 }  // namespace

@@ -12,7 +12,8 @@ class PublishE2ETest : public E2ETest {
  protected:
   void SetUp() override {
     E2ETest::SetUp();
-    ASSERT_TRUE(client().CreateExchange("orders", v1::EXCHANGE_KIND_TOPIC).ok());
+    ASSERT_TRUE(
+        client().CreateExchange("orders", v1::EXCHANGE_KIND_TOPIC).ok());
   }
 };
 
@@ -27,10 +28,12 @@ TEST_F(PublishE2ETest, OffsetsStartAtOneAndReturnIds) {
     EXPECT_EQ((*results)[i].id().size(), 36u);
     EXPECT_EQ((*results)[i].id()[14], '7') << "server ids are UUIDv7";
   }
-  EXPECT_EQ(QueryValue("SELECT string_agg(id::text || ':' || event_offset, ',' ORDER BY "
-                       "event_offset) FROM events"),
-            absl::StrCat((*results)[0].id(), ":1,", (*results)[1].id(), ":2,",
-                         (*results)[2].id(), ":3"));
+  EXPECT_EQ(
+      QueryValue(
+          "SELECT string_agg(id::text || ':' || event_offset, ',' ORDER BY "
+          "event_offset) FROM events"),
+      absl::StrCat((*results)[0].id(), ":1,", (*results)[1].id(), ":2,",
+                   (*results)[2].id(), ":3"));
 }
 
 TEST_F(PublishE2ETest, EventFieldsAreStoredAsSent) {
@@ -57,7 +60,8 @@ TEST_F(PublishE2ETest, EveryAckedEventIsAlreadyCommitted) {
         client().Publish("orders", MakeEvents(1));
     ASSERT_TRUE(results.ok()) << results.status();
     ASSERT_EQ((*results)[0].offset(), static_cast<uint64_t>(i));
-    ASSERT_EQ(QueryValue(absl::StrCat("SELECT count(*) FROM events WHERE event_offset = ", i)),
+    ASSERT_EQ(QueryValue(absl::StrCat(
+                  "SELECT count(*) FROM events WHERE event_offset = ", i)),
               "1");
   }
 }
@@ -85,13 +89,15 @@ TEST_F(PublishE2ETest, ConcurrentPublishersGetGaplessUniqueOffsets) {
           for (const auto& result : *results) mine.push_back(result.offset());
         }
       } else {
-        std::unique_ptr<client::PublishStream> stream = client().OpenPublishStream();
+        std::unique_ptr<client::PublishStream> stream =
+            client().OpenPublishStream();
         constexpr int kBatch = 100;
         constexpr int kWindow = 8;
         int sent = 0, acked = 0;
         while (acked < kEventsEach / kBatch && error.empty()) {
           while (sent < kEventsEach / kBatch && sent - acked < kWindow) {
-            if (!stream->Send("orders", MakeEvents(kBatch)).ok()) error = "send failed";
+            if (!stream->Send("orders", MakeEvents(kBatch)).ok())
+              error = "send failed";
             ++sent;
           }
           auto ack = stream->NextAck();
@@ -99,7 +105,8 @@ TEST_F(PublishE2ETest, ConcurrentPublishersGetGaplessUniqueOffsets) {
             error = ack.ok() ? ack->error_message() : ack.status().ToString();
             break;
           }
-          for (const auto& result : ack->results()) mine.push_back(result.offset());
+          for (const auto& result : ack->results())
+            mine.push_back(result.offset());
           ++acked;
         }
         auto closed = stream->Close();
@@ -121,8 +128,9 @@ TEST_F(PublishE2ETest, ConcurrentPublishersGetGaplessUniqueOffsets) {
   absl::StatusOr<v1::Exchange> exchange = client().GetExchange("orders");
   ASSERT_TRUE(exchange.ok());
   EXPECT_EQ(exchange->head_offset(), kTotal);
-  EXPECT_EQ(QueryValue("SELECT concat_ws(',', count(*), count(DISTINCT event_offset), "
-                       "min(event_offset), max(event_offset)) FROM events"),
+  EXPECT_EQ(QueryValue(
+                "SELECT concat_ws(',', count(*), count(DISTINCT event_offset), "
+                "min(event_offset), max(event_offset)) FROM events"),
             "80000,80000,1,80000");
 }
 
@@ -143,8 +151,10 @@ TEST_F(PublishE2ETest, StreamAcksArriveInOrderAndABadBatchDoesNotEndTheStream) {
     const v1::PublishStreamResponse& ack = (*acks)[batch - 1];
     EXPECT_EQ(ack.batch_id(), static_cast<uint64_t>(batch));
     if (batch == 7) {
-      EXPECT_EQ(ack.error_code(), static_cast<int>(absl::StatusCode::kInvalidArgument));
-      EXPECT_TRUE(absl::StartsWith(ack.error_message(), "events[3].type")) << ack.error_message();
+      EXPECT_EQ(ack.error_code(),
+                static_cast<int>(absl::StatusCode::kInvalidArgument));
+      EXPECT_TRUE(absl::StartsWith(ack.error_message(), "events[3].type"))
+          << ack.error_message();
       EXPECT_EQ(ack.results_size(), 0);
       continue;
     }
@@ -182,7 +192,8 @@ TEST_F(PublishE2ETest, SameIdWithinTheWindowIsStoredOnce) {
   // The id is the same in upper case: UUIDs compare by value.
   std::string upper = id;
   std::transform(upper.begin(), upper.end(), upper.begin(), ::toupper);
-  auto shouted = client().Publish("orders", {MakeEvent("order.paid", "x", upper)});
+  auto shouted =
+      client().Publish("orders", {MakeEvent("order.paid", "x", upper)});
   ASSERT_TRUE(shouted.ok()) << shouted.status();
   EXPECT_TRUE((*shouted)[0].duplicate());
 
@@ -191,11 +202,14 @@ TEST_F(PublishE2ETest, SameIdWithinTheWindowIsStoredOnce) {
 }
 
 TEST_F(PublishE2ETest, DefaultPayloadLimitIsOneMebibyte) {
-  auto at_limit = client().Publish("orders", {MakeEvent("big", std::string(1 << 20, 'x'))});
+  auto at_limit =
+      client().Publish("orders", {MakeEvent("big", std::string(1 << 20, 'x'))});
   ASSERT_TRUE(at_limit.ok()) << at_limit.status();
-  auto over = client().Publish("orders", {MakeEvent("big", std::string((1 << 20) + 1, 'x'))});
+  auto over = client().Publish(
+      "orders", {MakeEvent("big", std::string((1 << 20) + 1, 'x'))});
   EXPECT_EQ(over.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_TRUE(absl::StartsWith(over.status().message(), "events[0].payload")) << over.status();
+  EXPECT_TRUE(absl::StartsWith(over.status().message(), "events[0].payload"))
+      << over.status();
   EXPECT_EQ(StoredCount("orders"), "1");
 }
 

@@ -43,10 +43,12 @@ pid_t Spawn(const std::vector<std::string>& args, const std::string& log_path) {
   posix_spawnattr_setsigmask(&attr, &none);
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
   std::vector<char*> argv;
-  for (const std::string& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
+  for (const std::string& arg : args)
+    argv.push_back(const_cast<char*>(arg.c_str()));
   argv.push_back(nullptr);
   pid_t pid = -1;
-  if (posix_spawn(&pid, argv[0], &actions, &attr, argv.data(), environ) != 0) pid = -1;
+  if (posix_spawn(&pid, argv[0], &actions, &attr, argv.data(), environ) != 0)
+    pid = -1;
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attr);
   return pid;
@@ -83,7 +85,8 @@ int FreePort() {
   return ntohs(addr.sin_port);
 }
 
-ServerProcess::ServerProcess(std::string dsn, std::vector<std::string> extra_args)
+ServerProcess::ServerProcess(std::string dsn,
+                             std::vector<std::string> extra_args)
     : dsn_(std::move(dsn)),
       extra_args_(std::move(extra_args)),
       address_(absl::StrCat("127.0.0.1:", FreePort())),
@@ -99,7 +102,8 @@ ServerProcess::~ServerProcess() {
 }
 
 absl::Status ServerProcess::Start(absl::Duration within) {
-  std::vector<std::string> args = {EVROUTERD_PATH, "--listen", address_, "--pg-dsn", dsn_};
+  std::vector<std::string> args = {EVROUTERD_PATH, "--listen", address_,
+                                   "--pg-dsn", dsn_};
   args.insert(args.end(), extra_args_.begin(), extra_args_.end());
   pid_ = Spawn(args, log_path_);
   if (pid_ <= 0) return absl::InternalError("cannot spawn " EVROUTERD_PATH);
@@ -108,16 +112,19 @@ absl::Status ServerProcess::Start(absl::Duration within) {
     int status = 0;
     if (waitpid(pid_, &status, WNOHANG) == pid_) {
       pid_ = -1;
-      return absl::InternalError(absl::StrCat("evrouterd exited during start:\n", Log()));
+      return absl::InternalError(
+          absl::StrCat("evrouterd exited during start:\n", Log()));
     }
-    absl::StatusOr<grpc::health::v1::HealthCheckResponse::ServingStatus> health =
-        client_->Health();
-    if (health.ok() && *health == grpc::health::v1::HealthCheckResponse::SERVING) {
+    absl::StatusOr<grpc::health::v1::HealthCheckResponse::ServingStatus>
+        health = client_->Health();
+    if (health.ok() &&
+        *health == grpc::health::v1::HealthCheckResponse::SERVING) {
       return absl::OkStatus();
     }
     absl::SleepFor(absl::Milliseconds(20));
   }
-  return absl::DeadlineExceededError(absl::StrCat("evrouterd not serving:\n", Log()));
+  return absl::DeadlineExceededError(
+      absl::StrCat("evrouterd not serving:\n", Log()));
 }
 
 int ServerProcess::Stop(int signal, absl::Duration within) {

@@ -21,7 +21,8 @@ int FreePort();
 // The destructor stops it (SIGTERM, then SIGKILL) if it still runs.
 class ServerProcess {
  public:
-  explicit ServerProcess(std::string dsn, std::vector<std::string> extra_args = {});
+  explicit ServerProcess(std::string dsn,
+                         std::vector<std::string> extra_args = {});
   ~ServerProcess();
   ServerProcess(const ServerProcess&) = delete;
   ServerProcess& operator=(const ServerProcess&) = delete;

@@ -19,8 +19,8 @@
 #include "gtest/gtest.h"
 #include "server/core/clock.h"
 #include "server/core/executor.h"
-#include "server/core/uuid.h"
 #include "storage/event_store.h"
+#include "storage/uuid.h"
 
 namespace evrouter::core {
 namespace {

@@ -1,4 +1,4 @@
-#include "server/core/uuid.h"
+#include "storage/uuid.h"
 
 #include <cstdint>
 #include <string>
@@ -8,7 +8,7 @@
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
 
-namespace evrouter::core {
+namespace evrouter {
 namespace {
 
 int Version(const std::string& bytes) {
@@ -104,4 +104,4 @@ TEST(UuidTest, NewUuidV7CallsDiffer) {
 }
 
 }  // namespace
-}  // namespace evrouter::core
+}  // namespace evrouter

@@ -11,7 +11,7 @@
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "server/core/uuid.h"
+#include "storage/uuid.h"
 
 namespace evrouter::core {
 namespace {

@@ -1,13 +1,13 @@
-#ifndef EVROUTER_SERVER_CORE_UUID_H_
-#define EVROUTER_SERVER_CORE_UUID_H_
+#ifndef EVROUTER_STORAGE_UUID_H_
+#define EVROUTER_STORAGE_UUID_H_
 
 #include <optional>
 #include <string>
-#include <string_view>
 
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 
-namespace evrouter::core {
+namespace evrouter {
 
 // Parses the canonical 8-4-4-4-12 hex form (either case) into 16 raw bytes;
 // nullopt for anything else.
@@ -20,6 +20,6 @@ std::string FormatUuid(absl::string_view bytes);
 // random bits) as 16 raw bytes. Thread-safe.
 std::string NewUuidV7(absl::Time now);
 
-}  // namespace evrouter::core
+}  // namespace evrouter
 
-#endif  // EVROUTER_SERVER_CORE_UUID_H_
+#endif  // EVROUTER_STORAGE_UUID_H_

@@ -1,10 +1,10 @@
-#include "server/core/uuid.h"
+#include "storage/uuid.h"
 
 #include <cstdint>
 
 #include "absl/random/random.h"
 
-namespace evrouter::core {
+namespace evrouter {
 namespace {
 
 int HexValue(char c) {
@@ -65,4 +65,4 @@ std::string NewUuidV7(absl::Time now) {
   return bytes;
 }
 
-}  // namespace evrouter::core
+}  // namespace evrouter

@@ -1,0 +1,50 @@
+#ifndef EVROUTER_STORAGE_PG_CONNECTION_POOL_H_
+#define EVROUTER_STORAGE_PG_CONNECTION_POOL_H_
+
+// Internal to the Postgres store; exceptions from libpqxx stop here.
+
+#include <memory>
+#include <pqxx/pqxx>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/functional/function_ref.h"
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+
+namespace evrouter {
+
+// A fixed number of slots for connections to one DSN; a slot holds an open
+// connection or nullptr (opened on next use). Thread-safe: Run may be called
+// from any number of threads; a caller blocks while every slot is borrowed.
+class PgConnectionPool {
+ public:
+  // `size` >= 1 slots, all empty: nothing connects until the first Run.
+  PgConnectionPool(std::string dsn, int size);
+
+  PgConnectionPool(const PgConnectionPool&) = delete;
+  PgConnectionPool& operator=(const PgConnectionPool&) = delete;
+
+  // Runs `fn` on a borrowed connection, mapping exceptions to a status
+  // (RunMappingPgErrors, prefixed with `what`). A lost connection is dropped.
+  // Retry rule: when the lost connection had been idle in the pool (so the
+  // server may merely have restarted) and `commit_started` is null or still
+  // false, `fn` runs once more on a fresh connection; never more than once,
+  // and never after `fn` set `*commit_started` (the commit outcome is unknown).
+  absl::Status Run(std::string_view what, bool* commit_started,
+                   absl::FunctionRef<absl::Status(pqxx::connection&)> fn);
+
+ private:
+  std::unique_ptr<pqxx::connection> Acquire();
+  void Release(std::unique_ptr<pqxx::connection> conn);
+
+  const std::string dsn_;
+  absl::Mutex mu_;
+  std::vector<std::unique_ptr<pqxx::connection>> slots_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace evrouter
+
+#endif  // EVROUTER_STORAGE_PG_CONNECTION_POOL_H_
