@@ -13,6 +13,9 @@ CREATE TABLE events (
   exchange_id  bigint      NOT NULL REFERENCES exchanges (id) ON DELETE CASCADE,
   event_offset bigint      NOT NULL CHECK (event_offset > 0),
   id           uuid        NOT NULL,
+  -- True when the publisher chose the id (so a retry may repeat it and the
+  -- dedup window must remember it); false for server-generated UUIDv7s.
+  publisher_id boolean     NOT NULL,
   type         text        NOT NULL,
   source       text        NOT NULL,
   headers      jsonb,                 -- NULL when the event has none
@@ -23,5 +26,5 @@ CREATE TABLE events (
   PRIMARY KEY (exchange_id, event_offset)
 );
 
--- Dedup window reload at start and time-based positioning.
+-- Dedup window reload at start, and time-based positioning.
 CREATE INDEX events_exchange_stored_at ON events (exchange_id, stored_at);

@@ -47,8 +47,8 @@ class EventStore {
   // The highest stored offset of the exchange, 0 when empty.
   virtual absl::StatusOr<uint64_t> HeadOffset(int64_t exchange_id) = 0;
 
-  // Ids of events stored at or after `since`, or with an offset above
-  // `after_offset`, in offset order: reloads the dedup window.
+  // Publisher-set ids of events stored at or after `since`, or with an
+  // offset above `after_offset`, in offset order: reloads the dedup window.
   virtual absl::StatusOr<std::vector<StoredId>> RecentIds(
       int64_t exchange_id, absl::Time since, uint64_t after_offset) = 0;
 

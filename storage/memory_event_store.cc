@@ -95,7 +95,8 @@ class MemoryEventStore : public EventStore {
     if (exchange == nullptr) return absl::NotFoundError("exchange not found");
     std::vector<StoredId> out;
     for (const Event& event : exchange->events) {
-      if (event.stored_at >= since || event.offset > after_offset) {
+      if (event.publisher_id &&
+          (event.stored_at >= since || event.offset > after_offset)) {
         out.push_back({event.id, event.offset, event.stored_at});
       }
     }

@@ -68,8 +68,9 @@ constexpr std::string_view kExchangeExists =
 constexpr std::string_view kEventsTable = "events";
 const std::vector<std::string>& EventColumns() {
   static const auto* const kColumns = new std::vector<std::string>{
-      "exchange_id", "event_offset", "id",      "type",       "source",
-      "headers",     "content_type", "payload", "event_time", "stored_at"};
+      "exchange_id", "event_offset", "id",       "publisher_id",
+      "type",        "source",       "headers",  "content_type",
+      "payload",     "event_time",   "stored_at"};
   return *kColumns;
 }
 
@@ -77,7 +78,8 @@ constexpr std::string_view kReadEvents = R"sql(
 SELECT event_offset, id::text, type, source, headers::text, content_type,
        encode(payload, 'hex'),
        (EXTRACT(EPOCH FROM event_time) * 1000000)::bigint,
-       (EXTRACT(EPOCH FROM stored_at) * 1000000)::bigint
+       (EXTRACT(EPOCH FROM stored_at) * 1000000)::bigint,
+       publisher_id
 FROM events
 WHERE exchange_id = $1 AND event_offset >= $2
 ORDER BY event_offset
@@ -87,11 +89,12 @@ LIMIT $3)sql";
 constexpr std::string_view kRecentIds = R"sql(
 SELECT id::text, event_offset,
        (EXTRACT(EPOCH FROM stored_at) * 1000000)::bigint
-FROM events WHERE exchange_id = $1 AND stored_at >= $2::timestamptz
+FROM events
+WHERE exchange_id = $1 AND stored_at >= $2::timestamptz AND publisher_id
 UNION
 SELECT id::text, event_offset,
        (EXTRACT(EPOCH FROM stored_at) * 1000000)::bigint
-FROM events WHERE exchange_id = $1 AND event_offset > $3
+FROM events WHERE exchange_id = $1 AND event_offset > $3 AND publisher_id
 ORDER BY 2)sql";
 
 constexpr std::string_view kPing = "SELECT 1";
@@ -311,9 +314,11 @@ class PgEventStore : public EventStore {
                 row.headers.has_value() ? row.headers->c_str() : nullptr;
             const char* time =
                 row.time.has_value() ? row.time->c_str() : nullptr;
-            stream << std::tie(exchange, row.offset, row.id, event.type,
-                               event.source, headers, event.content_type,
-                               row.payload, time, row.stored_at);
+            const char* publisher_id = event.publisher_id ? "t" : "f";
+            stream << std::tie(exchange, row.offset, row.id, publisher_id,
+                               event.type, event.source, headers,
+                               event.content_type, row.payload, time,
+                               row.stored_at);
           }
           stream.complete();
           Commit(tx, &commit_started);
@@ -423,6 +428,7 @@ class PgEventStore : public EventStore {
         absl::string_view(row[6].c_str(), row[6].size()));
     if (!row[7].is_null()) event.time = TimeFromMicros(row[7]);
     event.stored_at = TimeFromMicros(row[8]);
+    event.publisher_id = row[9].as<bool>();
     return event;
   }
 

@@ -23,6 +23,9 @@ const char* ExchangeKindName(ExchangeKind kind);
 // An event as stored. `id` is a 16-byte binary UUID.
 struct Event {
   std::string id;  // 16 raw bytes
+  // True when the publisher set `id` (only those can be retried, so only
+  // those are remembered for idempotent publish); false when generated.
+  bool publisher_id = false;
   std::string type;
   std::string source;
   std::vector<std::pair<std::string, std::string>> headers;  // sorted by key

@@ -156,8 +156,10 @@ void ExchangeLog::CommitRound() {
     absl::flat_hash_map<std::string, uint64_t> round_ids;
     for (size_t i = 0; i < round.size(); ++i) {
       for (Event& event : round[i].events) {
+        // Only a publisher-chosen id can come back in a retry.
+        const bool dedup = dedup_.enabled() && event.publisher_id;
         std::optional<uint64_t> original;
-        if (dedup_.enabled()) {
+        if (dedup) {
           original = dedup_.Find(event.id);
           if (!original) {
             auto it = round_ids.find(event.id);
@@ -170,7 +172,7 @@ void ExchangeLog::CommitRound() {
         }
         event.offset = ++head;
         event.stored_at = stored_at;
-        if (dedup_.enabled()) round_ids.emplace(event.id, event.offset);
+        if (dedup) round_ids.emplace(event.id, event.offset);
         results[i].push_back({event.offset, false, event.id});
         rows.push_back(std::move(event));
       }
@@ -184,8 +186,9 @@ void ExchangeLog::CommitRound() {
     if (status.ok() && !rows.empty()) {
       head_ = head;
       last_stored_at_ = stored_at;
-      for (const Event& row : rows)
-        dedup_.Add(row.id, row.offset, row.stored_at);
+      for (const Event& row : rows) {
+        if (row.publisher_id) dedup_.Add(row.id, row.offset, row.stored_at);
+      }
       dedup_.Expire(clock_->Now());
     } else if (!status.ok()) {
       // The transaction may or may not have committed: re-read before reuse.

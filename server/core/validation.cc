@@ -209,7 +209,8 @@ absl::Status ValidateBatch(const std::vector<EventInput>& events,
 
 Event ToStoredEvent(EventInput&& input, absl::Time now) {
   Event event;
-  event.id = input.id.empty() ? NewUuidV7(now) : *ParseUuid(input.id);
+  event.publisher_id = !input.id.empty();
+  event.id = event.publisher_id ? *ParseUuid(input.id) : NewUuidV7(now);
   event.type = std::move(input.type);
   event.source = std::move(input.source);
   event.headers = std::move(input.headers);

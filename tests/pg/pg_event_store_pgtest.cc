@@ -335,31 +335,45 @@ TEST_F(PgEventStoreTest, HeadOffsetIsZeroWhenEmpty) {
   EXPECT_EQ(*head, 4u);
 }
 
-TEST_F(PgEventStoreTest, RecentIdsByTimeOrOffset) {
+TEST_F(PgEventStoreTest, RecentIdsByTimeOrOffsetOnlyPublisherSet) {
   const int64_t id = Create("orders");
-  const std::vector<Event> events = MakeEvents(1, 10);  // stored_at base+n s
+  std::vector<Event> events = MakeEvents(1, 10);  // stored_at base+n s
+  // Offsets 5 and 10 carry server-generated ids: never part of the window.
+  for (Event& event : events) {
+    event.publisher_id = event.offset != 5 && event.offset != 10;
+  }
   ASSERT_TRUE(store_->AppendEvents(id, events).ok());
 
-  // Time picks 8..10, offset picks 4..10; the union, once, in order.
+  // Time picks 8..10, offset picks 4..10; the union, once, in order, without
+  // the generated ids.
   absl::StatusOr<std::vector<StoredId>> ids =
       store_->RecentIds(id, kBase + absl::Seconds(8), 3);
   ASSERT_TRUE(ids.ok()) << ids.status();
-  ASSERT_EQ(ids->size(), 7u);
+  const std::vector<uint64_t> expected = {4, 6, 7, 8, 9};
+  ASSERT_EQ(ids->size(), expected.size());
   for (size_t i = 0; i < ids->size(); ++i) {
-    EXPECT_EQ((*ids)[i].offset, 4 + i);
-    EXPECT_EQ((*ids)[i].id, events[3 + i].id);
-    EXPECT_EQ((*ids)[i].stored_at, events[3 + i].stored_at);
+    EXPECT_EQ((*ids)[i].offset, expected[i]);
+    EXPECT_EQ((*ids)[i].id, events[expected[i] - 1].id);
+    EXPECT_EQ((*ids)[i].stored_at, events[expected[i] - 1].stored_at);
   }
   ids = store_->RecentIds(id, kBase + absl::Seconds(9), 10);
   ASSERT_TRUE(ids.ok());
-  ASSERT_EQ(ids->size(), 2u);
+  ASSERT_EQ(ids->size(), 1u);
   EXPECT_EQ((*ids)[0].offset, 9u);
   ids = store_->RecentIds(id, absl::InfiniteFuture(), 10);
   ASSERT_TRUE(ids.ok());
   EXPECT_TRUE(ids->empty());
   ids = store_->RecentIds(id, absl::InfinitePast(), 10);
   ASSERT_TRUE(ids.ok());
-  EXPECT_EQ(ids->size(), 10u);
+  EXPECT_EQ(ids->size(), 8u);
+
+  // ReadEvents returns the flag as stored.
+  absl::StatusOr<std::vector<Event>> read = store_->ReadEvents(id, 1, 10);
+  ASSERT_TRUE(read.ok()) << read.status();
+  ASSERT_EQ(read->size(), 10u);
+  for (const Event& event : *read) {
+    EXPECT_EQ(event.publisher_id, events[event.offset - 1].publisher_id);
+  }
 }
 
 TEST_F(PgEventStoreTest, PingSucceeds) { EXPECT_TRUE(store_->Ping().ok()); }

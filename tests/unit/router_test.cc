@@ -584,6 +584,24 @@ TEST_F(RouterTest, SameIdTwiceIsDuplicateWithTheSameOffset) {
   EXPECT_THAT(StoredOffsets("orders"), ElementsAre(1, 2, 3));
 }
 
+// Only publisher-chosen ids can be retried, so only those are remembered: the
+// window costs nothing for publishers that leave ids to the server.
+TEST_F(RouterTest, ServerGeneratedIdsAreNotRemembered) {
+  ASSERT_TRUE(Create("orders").ok());
+  PublishResult generated = Publish("orders", {Ev(), Ev(IdText(1))});
+  ASSERT_TRUE(generated.ok()) << generated.status();
+  std::vector<Event> stored = Stored("orders");
+  ASSERT_EQ(stored.size(), 2u);
+  EXPECT_FALSE(stored[0].publisher_id);
+  EXPECT_TRUE(stored[1].publisher_id);
+
+  PublishResult reused =
+      Publish("orders", {Ev(FormatUuid((*generated)[0].id)), Ev(IdText(1))});
+  ASSERT_TRUE(reused.ok()) << reused.status();
+  EXPECT_THAT(Offsets(*reused), ElementsAre(3, 2));
+  EXPECT_THAT(Duplicates(*reused), ElementsAre(false, true));
+}
+
 TEST_F(RouterTest, SameIdTwiceInOneBatchIsStoredOnce) {
   ASSERT_TRUE(Create("orders").ok());
   PublishResult result =
