@@ -25,15 +25,29 @@ ExchangeLog::ExchangeLog(ExchangeRecord record, ExchangeLogOptions options,
       head_(record_.head_offset),
       dedup_(options.dedup_window) {}
 
-absl::Status ExchangeLog::LoadDedupWindow() {
+absl::StatusOr<absl::Time> ExchangeLog::StoredAtOf(uint64_t offset) {
+  if (offset == 0) return absl::UnixEpoch();
+  absl::StatusOr<std::vector<Event>> events =
+      store_->ReadEvents(record_.id, offset, 1);
+  if (!events.ok()) return events.status();
+  if (events->empty() || events->front().offset != offset) {
+    return absl::InternalError(absl::StrCat(
+        "exchange '", record_.name, "': head offset ", offset, " not found"));
+  }
+  return events->front().stored_at;
+}
+
+absl::Status ExchangeLog::Restore() {
   absl::MutexLock lock(&mu_);
+  absl::StatusOr<absl::Time> head_stored_at = StoredAtOf(head_);
+  if (!head_stored_at.ok()) return head_stored_at.status();
+  last_stored_at_ = *head_stored_at;
   if (!dedup_.enabled()) return absl::OkStatus();
   absl::StatusOr<std::vector<StoredId>> ids = store_->RecentIds(
       record_.id, clock_->Now() - options_.dedup_window, head_);
   if (!ids.ok()) return ids.status();
   for (const StoredId& stored : *ids) {
     dedup_.Add(stored.id, stored.offset, stored.stored_at);
-    last_stored_at_ = std::max(last_stored_at_, stored.stored_at);
   }
   return absl::OkStatus();
 }
@@ -98,21 +112,26 @@ absl::Status ExchangeLog::RecoverHead() {
   }
   absl::StatusOr<uint64_t> head = store_->HeadOffset(record_.id);
   if (!head.ok()) return head.status();
-  absl::StatusOr<std::vector<StoredId>> ids;
+  std::vector<StoredId> committed_ids;
+  absl::Time head_stored_at = absl::UnixEpoch();
   if (*head > known_head) {
     // A transaction whose reply was lost did commit: its ids join the window
-    // so that a publisher's retry is recognised as a duplicate.
-    ids = store_->RecentIds(record_.id, absl::InfiniteFuture(), known_head);
+    // so that a publisher's retry is recognised as a duplicate, and its
+    // stored_at bounds the next one from below.
+    absl::StatusOr<std::vector<StoredId>> ids =
+        store_->RecentIds(record_.id, absl::InfiniteFuture(), known_head);
     if (!ids.ok()) return ids.status();
+    committed_ids = *std::move(ids);
+    absl::StatusOr<absl::Time> stored_at = StoredAtOf(*head);
+    if (!stored_at.ok()) return stored_at.status();
+    head_stored_at = *stored_at;
   }
   absl::MutexLock lock(&mu_);
   head_ = *head;
   head_known_ = true;
-  if (ids.ok()) {
-    for (const StoredId& stored : *ids) {
-      dedup_.Add(stored.id, stored.offset, stored.stored_at);
-      last_stored_at_ = std::max(last_stored_at_, stored.stored_at);
-    }
+  last_stored_at_ = std::max(last_stored_at_, head_stored_at);
+  for (const StoredId& stored : committed_ids) {
+    dedup_.Add(stored.id, stored.offset, stored.stored_at);
   }
   return absl::OkStatus();
 }

@@ -62,8 +62,10 @@ class ExchangeLog : public std::enable_shared_from_this<ExchangeLog> {
   ExchangeLog(ExchangeRecord record, ExchangeLogOptions options,
               EventStore* store, Executor* executor, Clock* clock);
 
-  // Reloads the dedup window from the store. Blocking: call before serving.
-  absl::Status LoadDedupWindow();
+  // Reloads what the writer keeps in memory: the dedup window and the
+  // stored_at of the head event (stored_at never decreases in offset order).
+  // Blocking: call before the first Append.
+  absl::Status Restore();
 
   // Queues validated events (ids set, offsets unset) of `bytes` total size for
   // the next group commit. `done` always runs exactly once.
@@ -86,8 +88,11 @@ class ExchangeLog : public std::enable_shared_from_this<ExchangeLog> {
 
   // One group commit, on a storage thread; re-posts itself while work queues.
   void CommitRound();
-  // Re-reads the head and the ids stored after `known_head`. Writer only.
+  // Re-reads the head, and the ids and stored_at of events committed after the
+  // last known head. Writer only.
   absl::Status RecoverHead();
+  // The stored_at of the event at `offset` (the epoch for 0). Reads the store.
+  absl::StatusOr<absl::Time> StoredAtOf(uint64_t offset);
 
   const ExchangeRecord record_;
   const ExchangeLogOptions options_;

@@ -34,7 +34,7 @@ absl::Status Router::Load() {
   for (ExchangeRecord& record : *records) {
     std::string name = record.name;
     std::shared_ptr<ExchangeLog> log = NewLog(std::move(record));
-    if (absl::Status status = log->LoadDedupWindow(); !status.ok())
+    if (absl::Status status = log->Restore(); !status.ok())
       return status;
     loaded.emplace(std::move(name), std::move(log));
   }
@@ -103,7 +103,7 @@ void Router::CreateExchange(
           return;
         }
         std::shared_ptr<ExchangeLog> log = NewLog(*std::move(record));
-        if (absl::Status status = log->LoadDedupWindow(); !status.ok()) {
+        if (absl::Status status = log->Restore(); !status.ok()) {
           std::move(done)(status);
           return;
         }
