@@ -450,6 +450,9 @@ std::string WithConnectionDefaults(std::string_view dsn,
       {"keepalives_idle", "30"},
       {"keepalives_interval", "10"},
       {"keepalives_count", "3"},
+      // Sent data unacknowledged this long (a partitioned network) breaks
+      // the connection instead of hanging a commit until keepalives notice.
+      {"tcp_user_timeout", "20000"},
       {"client_encoding", "UTF8"},
   };
   std::string out(dsn);

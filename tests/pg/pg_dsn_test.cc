@@ -50,7 +50,7 @@ TEST(WithConnectionDefaultsTest, AddsTimeoutAndKeepalivesToUri) {
   EXPECT_EQ(WithConnectionDefaults("postgresql://u@h/db", absl::Seconds(5)),
             "postgresql://u@h/db?connect_timeout=5&keepalives=1&"
             "keepalives_idle=30&keepalives_interval=10&keepalives_count=3&"
-            "client_encoding=UTF8");
+            "tcp_user_timeout=20000&client_encoding=UTF8");
 }
 
 TEST(WithConnectionDefaultsTest, AppendsToExistingUriQuery) {
@@ -69,10 +69,12 @@ TEST(WithConnectionDefaultsTest, AddsToKeyValueForm) {
   EXPECT_EQ(WithConnectionDefaults("host=h connect_timeout = 7 keepalives=0",
                                    absl::Milliseconds(2500)),
             "host=h connect_timeout = 7 keepalives=0 keepalives_idle=30 "
-            "keepalives_interval=10 keepalives_count=3 client_encoding=UTF8");
+            "keepalives_interval=10 keepalives_count=3 tcp_user_timeout=20000 "
+            "client_encoding=UTF8");
   EXPECT_EQ(WithConnectionDefaults("", absl::Milliseconds(2500)),
             "connect_timeout=3 keepalives=1 keepalives_idle=30 "
-            "keepalives_interval=10 keepalives_count=3 client_encoding=UTF8");
+            "keepalives_interval=10 keepalives_count=3 tcp_user_timeout=20000 "
+            "client_encoding=UTF8");
 }
 
 TEST(WithConnectionDefaultsTest, TimeoutIsAtLeastTwoSeconds) {
