@@ -34,8 +34,7 @@ absl::Status Router::Load() {
   for (ExchangeRecord& record : *records) {
     std::string name = record.name;
     std::shared_ptr<ExchangeLog> log = NewLog(std::move(record));
-    if (absl::Status status = log->Restore(); !status.ok())
-      return status;
+    if (absl::Status status = log->Restore(); !status.ok()) return status;
     loaded.emplace(std::move(name), std::move(log));
   }
   absl::MutexLock lock(&mu_);
