@@ -7,7 +7,7 @@ set -euo pipefail
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 packages=(
-  build-essential clang cmake ninja-build pkg-config
+  build-essential clang clang-format cmake ninja-build pkg-config
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libpqxx-dev libspdlog-dev libabsl-dev libgtest-dev libgmock-dev
   postgresql-15 postgresql-client-15
