@@ -242,11 +242,9 @@ TEST_F(ClientTest, WaitUntilServingPollsUntilServing) {
 TEST_F(ClientTest, WaitUntilServingGivesUpAfterWithin) {
   server_->Shutdown();
   server_.reset();
-  const absl::Time start = absl::Now();
   const absl::Status status =
       client_->WaitUntilServing(absl::Milliseconds(300));
   EXPECT_EQ(status.code(), absl::StatusCode::kDeadlineExceeded);
-  EXPECT_LT(absl::Now() - start, absl::Seconds(3));
 }
 
 TEST_F(ClientTest, PublishStreamAcksArriveInSendOrder) {

@@ -123,14 +123,12 @@ TEST(PostgresOutageE2ETest, FailsFastThenRecoversWithoutGaps) {
   ASSERT_TRUE(first.ok()) << first.status();
 
   cluster.Stop();
-  // Each call answers UNAVAILABLE well inside its 10 s deadline: no hang.
+  // Each call answers UNAVAILABLE; a hang would end in the client's 10 s
+  // deadline as DEADLINE_EXCEEDED instead.
   for (int i = 0; i < 3; ++i) {
-    absl::Time start = absl::Now();
     auto failed = client.Publish("orders", MakeEvents(1));
     EXPECT_EQ(failed.status().code(), absl::StatusCode::kUnavailable)
         << failed.status();
-    EXPECT_LT(absl::Now() - start, absl::Seconds(9))
-        << "publish hung while Postgres was down";
   }
   EXPECT_TRUE(WaitForHealth(client,
                             grpc::health::v1::HealthCheckResponse::NOT_SERVING,
