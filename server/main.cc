@@ -12,6 +12,7 @@
 #include <memory>
 #include <thread>
 
+#include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "server/config.h"
@@ -103,9 +104,10 @@ int Run(const ServerConfig& config) {
     return 1;
   }
 
-  transport::PublisherService publisher(router.get(),
+  transport::CallTracker calls;
+  transport::PublisherService publisher(router.get(), &calls,
                                         config.max_stream_batches);
-  transport::AdminService admin(router.get());
+  transport::AdminService admin(router.get(), &calls);
   transport::HealthService health(
       {"evrouter.v1.Publisher", "evrouter.v1.Admin"});
 
@@ -114,6 +116,9 @@ int Run(const ServerConfig& config) {
   int port = 0;
   builder.AddListeningPort(config.listen, grpc::InsecureServerCredentials(),
                            &port);
+  // gRPC sets SO_REUSEPORT by default: a second server on a busy port would
+  // share it silently. Refuse instead.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.SetMaxReceiveMessageSize(static_cast<int>(std::min<size_t>(
       config.max_message_bytes, std::numeric_limits<int>::max())));
   builder.RegisterService(&publisher);
@@ -125,8 +130,10 @@ int Run(const ServerConfig& config) {
     return 1;
   }
   size_t exchanges = router->ListExchanges().size();
-  spdlog::info("serving on {} (port {}), {} exchanges restored", config.listen,
-               port, exchanges);
+  // The bound address, also when the port was 0 (tests read it from here).
+  const std::string bound = absl::StrCat(
+      config.listen.substr(0, config.listen.rfind(':')), ":", port);
+  spdlog::info("serving on {}, {} exchanges restored", bound, exchanges);
 
   absl::Notification stop_monitor;
   std::thread monitor(MonitorHealth, store->get(), &health,
@@ -154,10 +161,18 @@ int Run(const ServerConfig& config) {
   stop_monitor.Notify();
   monitor.join();
   health.Shutdown();
-  // In-flight calls get the grace period; then they are cancelled. Commits
-  // already under way still finish before their callers are answered.
-  server->Shutdown(std::chrono::system_clock::now() +
-                   absl::ToChronoMilliseconds(config.shutdown_grace));
+  // Drain: new calls get UNAVAILABLE, open PublishStreams stop taking batches
+  // and end once the batches they took are acknowledged, calls in progress
+  // get the grace period. Then gRPC shuts down at once: its own deadline
+  // would also wait for idle client connections. Commits under way still
+  // finish before anyone is answered, so nothing uncommitted is acked.
+  calls.StartDrain();
+  publisher.EndStreams();
+  if (!calls.WaitIdle(config.shutdown_grace)) {
+    spdlog::warn("calls still in progress after {}; cancelling them",
+                 absl::FormatDuration(config.shutdown_grace));
+  }
+  server->Shutdown(std::chrono::system_clock::now());
   server->Wait();
   executor.reset();  // drains posted work, so the router is idle below
   router.reset();

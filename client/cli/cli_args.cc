@@ -189,7 +189,7 @@ absl::Status ApplyFlag(const Flag& flag, CliArgs& args) {
     } else if (name == "content-type") {
       defaults.content_type = flag.value;
     } else if (name == "id") {
-      defaults.id = flag.value;
+      args.event_id = flag.value;
     } else {
       const size_t eq = flag.value.find('=');
       if (eq == std::string::npos || eq == 0) {
@@ -239,6 +239,12 @@ absl::StatusOr<CliArgs> ParseArgs(const std::vector<std::string>& args,
     return absl::InvalidArgumentError(
         "publish with PAYLOAD arguments needs --type");
   }
+  // An id names one event: copying it onto several payloads or stdin lines
+  // would store the first and report the rest as duplicates.
+  if (result.command == Command::kPublish && !result.event_id.empty() &&
+      result.payloads.size() != 1) {
+    return absl::InvalidArgumentError(kIdNeedsOnePayload);
+  }
   return result;
 }
 
@@ -275,7 +281,11 @@ std::string HelpText() {
           "line from",
           "                       stdin (evrouter.v1.Event, payload in "
           "base64); the",
-          "                       flags fill fields a line leaves empty",
+          "                       flags fill fields a line leaves empty.",
+          "                       --id names the event and needs exactly one "
+          "PAYLOAD;",
+          "                       stdin lines carry their own \"id\" (none = "
+          "server-made)",
           "  health [SERVICE]     print the serving status; exit 0 only when "
           "SERVING",
           "  help                 print this help",

@@ -34,6 +34,7 @@ struct CliArgs {
   std::string name;
   evrouter::v1::ExchangeKind kind = evrouter::v1::EXCHANGE_KIND_FANOUT;
   EventDefaults event_defaults;       // publish only
+  std::string event_id;               // publish only (--id); one PAYLOAD
   std::vector<std::string> payloads;  // publish only; empty = read stdin
 };
 

@@ -17,9 +17,14 @@ int Fail(const absl::Status& status, std::ostream& err) {
 int RunPublish(const CliArgs& args, client::Client& client, std::istream& in,
                std::ostream& out, std::ostream& err) {
   if (!args.payloads.empty()) {
+    absl::StatusOr<std::vector<evrouter::v1::Event>> events =
+        EventsFromPayloads(args.payloads, args.event_defaults, args.event_id);
+    if (!events.ok()) {  // ParseArgs already rejects this usage
+      err << "evrouter: " << events.status().message() << "\n";
+      return kExitUsage;
+    }
     absl::StatusOr<std::vector<evrouter::v1::PublishResult>> results =
-        client.Publish(args.name,
-                       EventsFromPayloads(args.payloads, args.event_defaults));
+        client.Publish(args.name, *std::move(events));
     if (!results.ok()) return Fail(results.status(), err);
     for (const evrouter::v1::PublishResult& result : *results) {
       out << FormatPublishResult(result, args.json);

@@ -9,7 +9,6 @@
 namespace evrouter::cli {
 
 void ApplyDefaults(const EventDefaults& defaults, evrouter::v1::Event& event) {
-  if (event.id().empty()) event.set_id(defaults.id);
   if (event.type().empty()) event.set_type(defaults.type);
   if (event.source().empty()) event.set_source(defaults.source);
   if (event.content_type().empty()) {
@@ -20,8 +19,12 @@ void ApplyDefaults(const EventDefaults& defaults, evrouter::v1::Event& event) {
   }
 }
 
-std::vector<evrouter::v1::Event> EventsFromPayloads(
-    const std::vector<std::string>& payloads, const EventDefaults& defaults) {
+absl::StatusOr<std::vector<evrouter::v1::Event>> EventsFromPayloads(
+    const std::vector<std::string>& payloads, const EventDefaults& defaults,
+    std::string_view id) {
+  if (!id.empty() && payloads.size() != 1) {
+    return absl::InvalidArgumentError(kIdNeedsOnePayload);
+  }
   std::vector<evrouter::v1::Event> events;
   events.reserve(payloads.size());
   for (const std::string& payload : payloads) {
@@ -29,6 +32,7 @@ std::vector<evrouter::v1::Event> EventsFromPayloads(
     event.set_payload(payload);
     ApplyDefaults(defaults, event);
   }
+  if (!id.empty()) events.front().set_id(std::string(id));
   return events;
 }
 

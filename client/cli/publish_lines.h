@@ -15,7 +15,9 @@ namespace evrouter::cli {
 // How stdin lines are grouped into PublishStream batches.
 struct LineBatching {
   size_t max_batch_events = 500;
-  size_t max_batch_bytes = 2 << 20;  // stays under the server's 4 MiB limit
+  // Well under the server's message limit (--max-message-bytes, default
+  // 64 MiB), so one batch stays a modest request.
+  size_t max_batch_bytes = 2 << 20;
   int max_batches_in_flight = 8;
 };
 

@@ -4,13 +4,17 @@
 
 #include "server/transport/convert.h"
 #include "server/transport/status.h"
+#include "server/transport/tracked_unary_reactor.h"
 
 namespace evrouter::transport {
 
 grpc::ServerUnaryReactor* AdminService::CreateExchange(
-    grpc::CallbackServerContext* context,
+    grpc::CallbackServerContext* /*context*/,
     const v1::CreateExchangeRequest* request, v1::Exchange* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  bool admitted;
+  grpc::ServerUnaryReactor* reactor =
+      TrackedUnaryReactor::Start(calls_, &admitted);
+  if (!admitted) return reactor;
   absl::StatusOr<ExchangeKind> kind = ToExchangeKind(request->kind(), "kind");
   if (!kind.ok()) {
     reactor->Finish(ToGrpcStatus(kind.status()));
@@ -26,9 +30,12 @@ grpc::ServerUnaryReactor* AdminService::CreateExchange(
 }
 
 grpc::ServerUnaryReactor* AdminService::GetExchange(
-    grpc::CallbackServerContext* context, const v1::GetExchangeRequest* request,
-    v1::Exchange* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+    grpc::CallbackServerContext* /*context*/,
+    const v1::GetExchangeRequest* request, v1::Exchange* response) {
+  bool admitted;
+  grpc::ServerUnaryReactor* reactor =
+      TrackedUnaryReactor::Start(calls_, &admitted);
+  if (!admitted) return reactor;
   absl::StatusOr<core::ExchangeInfo> info =
       router_->GetExchange(request->name());
   if (info.ok()) ToProto(*info, response);
@@ -37,10 +44,13 @@ grpc::ServerUnaryReactor* AdminService::GetExchange(
 }
 
 grpc::ServerUnaryReactor* AdminService::ListExchanges(
-    grpc::CallbackServerContext* context,
+    grpc::CallbackServerContext* /*context*/,
     const v1::ListExchangesRequest* /*request*/,
     v1::ListExchangesResponse* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  bool admitted;
+  grpc::ServerUnaryReactor* reactor =
+      TrackedUnaryReactor::Start(calls_, &admitted);
+  if (!admitted) return reactor;
   for (const core::ExchangeInfo& info : router_->ListExchanges()) {
     ToProto(info, response->add_exchanges());
   }
@@ -49,10 +59,13 @@ grpc::ServerUnaryReactor* AdminService::ListExchanges(
 }
 
 grpc::ServerUnaryReactor* AdminService::DeleteExchange(
-    grpc::CallbackServerContext* context,
+    grpc::CallbackServerContext* /*context*/,
     const v1::DeleteExchangeRequest* request,
     v1::DeleteExchangeResponse* /*response*/) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  bool admitted;
+  grpc::ServerUnaryReactor* reactor =
+      TrackedUnaryReactor::Start(calls_, &admitted);
+  if (!admitted) return reactor;
   router_->DeleteExchange(request->name(), [reactor](absl::Status status) {
     reactor->Finish(ToGrpcStatus(status));
   });

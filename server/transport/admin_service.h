@@ -3,6 +3,7 @@
 
 #include "evrouter/v1/admin.grpc.pb.h"
 #include "server/core/router.h"
+#include "server/transport/call_tracker.h"
 
 namespace evrouter::transport {
 
@@ -10,7 +11,9 @@ namespace evrouter::transport {
 // the router; reads are answered from memory.
 class AdminService final : public v1::Admin::CallbackService {
  public:
-  explicit AdminService(core::Router* router) : router_(router) {}
+  // `router` and `calls` must outlive the service.
+  AdminService(core::Router* router, CallTracker* calls)
+      : router_(router), calls_(calls) {}
 
   grpc::ServerUnaryReactor* CreateExchange(
       grpc::CallbackServerContext* context,
@@ -30,6 +33,7 @@ class AdminService final : public v1::Admin::CallbackService {
 
  private:
   core::Router* const router_;
+  CallTracker* const calls_;
 };
 
 }  // namespace evrouter::transport

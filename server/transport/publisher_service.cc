@@ -3,26 +3,41 @@
 #include <deque>
 #include <utility>
 
-#include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
 #include "server/transport/convert.h"
 #include "server/transport/status.h"
+#include "server/transport/tracked_unary_reactor.h"
 
 namespace evrouter::transport {
-namespace {
-
-using StreamReactor = grpc::ServerBidiReactor<v1::PublishStreamRequest,
-                                              v1::PublishStreamResponse>;
 
 // One PublishStream. Reads batches ahead (up to a bound), publishes each as
 // it arrives, and writes the acks strictly in arrival order, one write in
 // flight. It deletes itself once gRPC is done with it and every publish it
-// started has called back.
-class PublishStreamReactor final : public StreamReactor {
+// started has called back. Counted by the CallTracker while gRPC holds it.
+class PublisherService::StreamReactor final
+    : public grpc::ServerBidiReactor<v1::PublishStreamRequest,
+                                     v1::PublishStreamResponse> {
  public:
-  PublishStreamReactor(core::Router* router, size_t max_batches)
-      : router_(router), max_batches_(max_batches) {
+  explicit StreamReactor(PublisherService* service)
+      : service_(service), admitted_(service->calls_->Enter()) {
+    if (!admitted_) {
+      absl::MutexLock lock(&mu_);
+      FinishLocked(grpc::Status(grpc::StatusCode::UNAVAILABLE, kShuttingDown));
+      return;
+    }
+    // Registered before anything can finish it, so End() never sees a
+    // deleted stream: OnDone unregisters it.
+    {
+      absl::MutexLock lock(&service_->streams_mu_);
+      service_->streams_.insert(this);
+    }
     StartRead(&request_);
+  }
+
+  // Stops taking batches; ends UNAVAILABLE once the taken ones are acked.
+  void End() {
+    absl::MutexLock lock(&mu_);
+    ending_ = true;
+    MaybeFinishLocked();
   }
 
   void OnReadDone(bool ok) override {
@@ -41,16 +56,24 @@ class PublishStreamReactor final : public StreamReactor {
       slots_.emplace_back();
       slot = &slots_.back();  // deque references survive push_back/pop_front
       slot->response.set_batch_id(request_.batch_id());
+      if (ending_) {
+        // Taken after shutdown began: refused, not published.
+        slot->response.set_error_code(grpc::StatusCode::UNAVAILABLE);
+        slot->response.set_error_message(kShuttingDown);
+        slot->ready = true;
+        WriteNextLocked();
+        return;
+      }
       ++refs_;
     }
-    router_->Publish(
+    service_->router_->Publish(
         exchange, std::move(events),
         [this, slot](absl::StatusOr<std::vector<core::PublishedEvent>> result) {
           OnPublished(slot, std::move(result));
         });
     absl::MutexLock lock(&mu_);
-    if (finished_) return;
-    if (slots_.size() < max_batches_) {
+    if (finished_ || ending_) return;
+    if (slots_.size() < service_->max_stream_batches_) {
       request_.Clear();
       StartRead(&request_);
     } else {
@@ -67,7 +90,7 @@ class PublishStreamReactor final : public StreamReactor {
       return;
     }
     slots_.pop_front();
-    if (read_paused_ && !finished_) {
+    if (read_paused_ && !finished_ && !ending_) {
       read_paused_ = false;
       request_.Clear();
       StartRead(&request_);
@@ -82,7 +105,13 @@ class PublishStreamReactor final : public StreamReactor {
     MaybeFinishLocked();
   }
 
-  void OnDone() override { Unref(); }
+  void OnDone() override {
+    if (admitted_) {
+      service_->Forget(this);
+      service_->calls_->Leave();
+    }
+    Unref();
+  }
 
  private:
   struct Slot {
@@ -113,17 +142,21 @@ class PublishStreamReactor final : public StreamReactor {
 
   void WriteNextLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (writing_ || finished_ || cancelled_ || slots_.empty() ||
-        !slots_.front().ready)
+        !slots_.front().ready) {
       return;
+    }
     writing_ = true;
     StartWrite(&slots_.front().response);
   }
 
   void MaybeFinishLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    if (cancelled_ && !writing_) {
+    if (writing_) return;  // never Finish with a write outstanding
+    if (cancelled_) {
       FinishLocked(grpc::Status::CANCELLED);
-    } else if (reads_done_ && slots_.empty() && !writing_) {
+    } else if (slots_.empty() && reads_done_) {
       FinishLocked(grpc::Status::OK);
+    } else if (slots_.empty() && ending_) {
+      FinishLocked(grpc::Status(grpc::StatusCode::UNAVAILABLE, kShuttingDown));
     }
   }
 
@@ -142,27 +175,28 @@ class PublishStreamReactor final : public StreamReactor {
     if (last) delete this;
   }
 
-  core::Router* const router_;
-  const size_t max_batches_;
+  PublisherService* const service_;
+  const bool admitted_;
   v1::PublishStreamRequest request_;  // the read buffer; one read in flight
 
   absl::Mutex mu_;
-  std::deque<Slot> slots_
-      ABSL_GUARDED_BY(mu_);            // unacknowledged batches, in order
+  // Unacknowledged batches, in arrival order.
+  std::deque<Slot> slots_ ABSL_GUARDED_BY(mu_);
   int refs_ ABSL_GUARDED_BY(mu_) = 1;  // gRPC's, plus one per publish
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
   bool reads_done_ ABSL_GUARDED_BY(mu_) = false;
   bool read_paused_ ABSL_GUARDED_BY(mu_) = false;
+  bool ending_ ABSL_GUARDED_BY(mu_) = false;
   bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
 };
 
-}  // namespace
-
 grpc::ServerUnaryReactor* PublisherService::Publish(
-    grpc::CallbackServerContext* context, const v1::PublishRequest* request,
+    grpc::CallbackServerContext* /*context*/, const v1::PublishRequest* request,
     v1::PublishResponse* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  bool admitted;
+  TrackedUnaryReactor* reactor = TrackedUnaryReactor::Start(calls_, &admitted);
+  if (!admitted) return reactor;
   router_->Publish(
       request->exchange(), ToEventInputs(request->events()),
       [reactor,
@@ -181,7 +215,17 @@ grpc::ServerUnaryReactor* PublisherService::Publish(
 
 grpc::ServerBidiReactor<v1::PublishStreamRequest, v1::PublishStreamResponse>*
 PublisherService::PublishStream(grpc::CallbackServerContext* /*context*/) {
-  return new PublishStreamReactor(router_, max_stream_batches_);
+  return new StreamReactor(this);
+}
+
+void PublisherService::EndStreams() {
+  absl::MutexLock lock(&streams_mu_);
+  for (StreamReactor* stream : streams_) stream->End();
+}
+
+void PublisherService::Forget(StreamReactor* stream) {
+  absl::MutexLock lock(&streams_mu_);
+  streams_.erase(stream);
 }
 
 }  // namespace evrouter::transport

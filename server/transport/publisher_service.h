@@ -3,8 +3,12 @@
 
 #include <cstddef>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/synchronization/mutex.h"
 #include "evrouter/v1/publisher.grpc.pb.h"
 #include "server/core/router.h"
+#include "server/transport/call_tracker.h"
 
 namespace evrouter::transport {
 
@@ -13,10 +17,19 @@ namespace evrouter::transport {
 // Never blocks a reactor thread.
 class PublisherService final : public v1::Publisher::CallbackService {
  public:
-  // `router` must outlive the service. A stream reads ahead at most
-  // `max_stream_batches` batches that are not yet acknowledged.
-  PublisherService(core::Router* router, size_t max_stream_batches)
-      : router_(router), max_stream_batches_(max_stream_batches) {}
+  // `router` and `calls` must outlive the service. A stream reads ahead at
+  // most `max_stream_batches` batches that are not yet acknowledged.
+  PublisherService(core::Router* router, CallTracker* calls,
+                   size_t max_stream_batches)
+      : router_(router),
+        calls_(calls),
+        max_stream_batches_(max_stream_batches) {}
+
+  // For shutdown, after calls->StartDrain(): every open stream stops reading,
+  // writes the acks of the batches it already took, and ends UNAVAILABLE.
+  void EndStreams();
+
+  class StreamReactor;
 
   grpc::ServerUnaryReactor* Publish(grpc::CallbackServerContext* context,
                                     const v1::PublishRequest* request,
@@ -26,8 +39,14 @@ class PublisherService final : public v1::Publisher::CallbackService {
   PublishStream(grpc::CallbackServerContext* context) override;
 
  private:
+  friend class StreamReactor;
+  void Forget(StreamReactor* stream);
+
   core::Router* const router_;
+  CallTracker* const calls_;
   const size_t max_stream_batches_;
+  absl::Mutex streams_mu_;
+  absl::flat_hash_set<StreamReactor*> streams_ ABSL_GUARDED_BY(streams_mu_);
 };
 
 }  // namespace evrouter::transport

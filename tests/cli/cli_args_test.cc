@@ -109,10 +109,10 @@ TEST(CliArgsTest, RejectsBadTimeout) {
 }
 
 TEST(CliArgsTest, PublishCollectsPayloadsAndEventFlags) {
-  absl::StatusOr<CliArgs> args = Parse(
-      {"publish", "orders", "--type", "order.created", "--source=shop",
-       "--content-type", "text/plain", "--header", "a=1", "--header", "b=x=y",
-       "--id", "0190a4b2-0000-7000-8000-000000000001", "p1", "p2"});
+  absl::StatusOr<CliArgs> args =
+      Parse({"publish", "orders", "--type", "order.created", "--source=shop",
+             "--content-type", "text/plain", "--header", "a=1", "--header",
+             "b=x=y", "p1", "p2"});
   ASSERT_TRUE(args.ok()) << args.status();
   EXPECT_EQ(args->command, Command::kPublish);
   EXPECT_EQ(args->name, "orders");
@@ -121,12 +121,44 @@ TEST(CliArgsTest, PublishCollectsPayloadsAndEventFlags) {
   EXPECT_EQ(defaults.type, "order.created");
   EXPECT_EQ(defaults.source, "shop");
   EXPECT_EQ(defaults.content_type, "text/plain");
-  EXPECT_EQ(defaults.id, "0190a4b2-0000-7000-8000-000000000001");
+  EXPECT_TRUE(args->event_id.empty());
   ASSERT_EQ(defaults.headers.size(), 2u);
   EXPECT_EQ(defaults.headers[0],
             (std::pair<std::string, std::string>{"a", "1"}));
   EXPECT_EQ(defaults.headers[1],
             (std::pair<std::string, std::string>{"b", "x=y"}));
+}
+
+TEST(CliArgsTest, PublishIdWithOnePayloadNamesThatEvent) {
+  absl::StatusOr<CliArgs> args =
+      Parse({"publish", "orders", "--type", "t", "--id",
+             "0190a4b2-0000-7000-8000-000000000001", "only"});
+  ASSERT_TRUE(args.ok()) << args.status();
+  EXPECT_EQ(args->event_id, "0190a4b2-0000-7000-8000-000000000001");
+  EXPECT_EQ(args->payloads, (std::vector<std::string>{"only"}));
+}
+
+TEST(CliArgsTest, PublishIdWithSeveralPayloadsIsUsageError) {
+  absl::StatusOr<CliArgs> args =
+      Parse({"publish", "orders", "--type", "t", "--id",
+             "0190a4b2-0000-7000-8000-000000000001", "a", "b", "c"});
+  ASSERT_FALSE(args.ok());
+  EXPECT_EQ(args.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(args.status().message(), kIdNeedsOnePayload);
+}
+
+TEST(CliArgsTest, PublishIdWithStdinIsUsageError) {
+  for (const std::vector<std::string>& argv :
+       {std::vector<std::string>{"publish", "orders", "--id",
+                                 "0190a4b2-0000-7000-8000-000000000001"},
+        std::vector<std::string>{
+            "publish", "orders", "--type=t",
+            "--id=0190a4b2-0000-7000-8000-000000000001"}}) {
+    absl::StatusOr<CliArgs> args = Parse(argv);
+    ASSERT_FALSE(args.ok()) << argv.back();
+    EXPECT_EQ(args.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_EQ(args.status().message(), kIdNeedsOnePayload);
+  }
 }
 
 TEST(CliArgsTest, PublishDoubleDashKeepsFlagLikePayloads) {

@@ -209,6 +209,17 @@ expect_out_has "published offset=$((N + 1002)) id=$ID duplicate"
 cli --json publish orders --type order.created --id "$ID" again
 expect_out_has "\"offset\":\"$((N + 1002))\",\"duplicate\":true,\"id\":\"$ID\""
 
+# An id names one event: with several payloads or stdin it is a usage error,
+# and nothing is published.
+cli publish orders --type order.created --id "$ID" a b
+expect_rc 2 publish with id and two payloads
+expect_err_has "evrouter: --id names one event"
+cli publish orders --id "$ID" </dev/null
+expect_rc 2 publish with id from stdin
+expect_err_has "evrouter: --id names one event"
+cli --json exchange get orders
+expect_out_has "\"head_offset\":\"$((N + 1002))\""
+
 # --- errors ---------------------------------------------------------------------
 cli exchange create 'bad name!'
 expect_rc 1 exchange create with bad name

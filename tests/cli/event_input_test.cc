@@ -74,15 +74,54 @@ TEST(EventInputTest, MalformedLineNamesItsNumber) {
 }
 
 TEST(EventInputTest, EventsFromPayloadsMakesOneEventPerArgument) {
-  std::vector<evrouter::v1::Event> events =
+  absl::StatusOr<std::vector<evrouter::v1::Event>> events =
       EventsFromPayloads({"a", std::string("b\0c", 3)}, SampleDefaults());
-  ASSERT_EQ(events.size(), 2u);
-  EXPECT_EQ(events[0].payload(), "a");
-  EXPECT_EQ(events[1].payload(), std::string("b\0c", 3));
-  for (const evrouter::v1::Event& e : events) {
+  ASSERT_TRUE(events.ok()) << events.status();
+  ASSERT_EQ(events->size(), 2u);
+  EXPECT_EQ((*events)[0].payload(), "a");
+  EXPECT_EQ((*events)[1].payload(), std::string("b\0c", 3));
+  for (const evrouter::v1::Event& e : *events) {
+    EXPECT_TRUE(e.id().empty());  // no --id: the server assigns ids
     EXPECT_EQ(e.type(), "default.type");
     EXPECT_EQ(e.source(), "cli");
     EXPECT_EQ(e.headers().at("k"), "flag");
+  }
+}
+
+TEST(EventInputTest, IdWithOnePayloadSetsItsId) {
+  absl::StatusOr<std::vector<evrouter::v1::Event>> events = EventsFromPayloads(
+      {"only"}, SampleDefaults(), "0190a4b2-0000-7000-8000-000000000001");
+  ASSERT_TRUE(events.ok()) << events.status();
+  ASSERT_EQ(events->size(), 1u);
+  EXPECT_EQ((*events)[0].id(), "0190a4b2-0000-7000-8000-000000000001");
+  EXPECT_EQ((*events)[0].payload(), "only");
+  EXPECT_EQ((*events)[0].type(), "default.type");
+}
+
+TEST(EventInputTest, IdWithSeveralPayloadsIsRejected) {
+  absl::StatusOr<std::vector<evrouter::v1::Event>> events = EventsFromPayloads(
+      {"a", "b"}, SampleDefaults(), "0190a4b2-0000-7000-8000-000000000001");
+  ASSERT_FALSE(events.ok());
+  EXPECT_EQ(events.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(events.status().message(), kIdNeedsOnePayload);
+}
+
+TEST(EventInputTest, StdinLinesKeepTheirOwnIds) {
+  const std::vector<std::pair<std::string, std::string>> lines = {
+      {R"({"id":"0190a4b2-0000-7000-8000-00000000000a"})",
+       "0190a4b2-0000-7000-8000-00000000000a"},
+      {R"({"id":"0190a4b2-0000-7000-8000-00000000000b","type":"x"})",
+       "0190a4b2-0000-7000-8000-00000000000b"},
+      {R"({"type":"no.id"})", ""},  // the server assigns one
+  };
+  int64_t line_number = 0;
+  for (const auto& [line, want_id] : lines) {
+    absl::StatusOr<std::optional<evrouter::v1::Event>> event =
+        ParseEventLine(line, ++line_number, SampleDefaults());
+    ASSERT_TRUE(event.ok()) << event.status();
+    ASSERT_TRUE(event->has_value());
+    EXPECT_EQ((*event)->id(), want_id) << line;
+    EXPECT_EQ((*event)->source(), "cli") << line;  // defaults still apply
   }
 }
 

@@ -1,6 +1,8 @@
 // Restart, shutdown, migrations and startup behaviour of the real binary.
 #include <signal.h>
 
+#include <thread>
+
 #include "absl/strings/match.h"
 #include "tests/e2e/e2e_fixture.h"
 
@@ -50,6 +52,40 @@ TEST_F(LifecycleE2ETest, AckedEventsSurviveSigkill) {
   auto next = client().Publish("orders", MakeEvents(1));
   ASSERT_TRUE(next.ok()) << next.status();
   EXPECT_EQ((*next)[0].offset(), last_acked + 1);
+}
+
+// SIGTERM drains: an open PublishStream gets an ack for every batch the
+// server took, then ends UNAVAILABLE; what was acked is exactly what is
+// stored; the server exits 0.
+TEST_F(LifecycleE2ETest, SigtermEndsOpenStreamsAfterAckingWhatTheyTook) {
+  ASSERT_TRUE(client().CreateExchange("orders", v1::EXCHANGE_KIND_FANOUT).ok());
+  std::unique_ptr<client::PublishStream> stream = client().OpenPublishStream();
+  int sent = 0;
+  for (; sent < 30; ++sent) {
+    if (!stream->Send("orders", MakeEvents(50)).ok()) break;
+  }
+  ASSERT_GT(sent, 0);
+  std::thread stopper([this] { EXPECT_EQ(server_->Stop(SIGTERM), 0); });
+
+  int acked_events = 0;
+  absl::Status end;
+  while (true) {
+    absl::StatusOr<v1::PublishStreamResponse> ack = stream->NextAck();
+    if (!ack.ok()) {
+      end = ack.status();
+      break;
+    }
+    if (ack->error_code() == 0) {
+      acked_events += ack->results_size();
+    } else {
+      EXPECT_EQ(ack->error_code(), grpc::StatusCode::UNAVAILABLE);
+    }
+  }
+  stopper.join();
+  EXPECT_EQ(end.code(), absl::StatusCode::kUnavailable) << end;
+  EXPECT_NE(end.message().find("shutting down"), absl::string_view::npos)
+      << end;
+  EXPECT_EQ(StoredCount("orders"), std::to_string(acked_events));
 }
 
 TEST_F(LifecycleE2ETest, DedupWindowSurvivesRestart) {

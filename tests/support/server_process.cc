@@ -13,6 +13,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 
@@ -89,12 +90,7 @@ ServerProcess::ServerProcess(std::string dsn,
                              std::vector<std::string> extra_args)
     : dsn_(std::move(dsn)),
       extra_args_(std::move(extra_args)),
-      address_(absl::StrCat("127.0.0.1:", FreePort())),
-      log_path_(TempLogPath()) {
-  client::ClientOptions options;
-  options.server = address_;
-  client_ = std::make_unique<client::Client>(options);
-}
+      log_path_(TempLogPath()) {}
 
 ServerProcess::~ServerProcess() {
   if (running()) Stop(SIGTERM);
@@ -102,9 +98,14 @@ ServerProcess::~ServerProcess() {
 }
 
 absl::Status ServerProcess::Start(absl::Duration within) {
-  std::vector<std::string> args = {EVROUTERD_PATH, "--listen", address_,
+  const bool first_start = address_.empty();
+  std::vector<std::string> args = {EVROUTERD_PATH, "--listen",
+                                   first_start ? "127.0.0.1:0" : address_,
                                    "--pg-dsn", dsn_};
   args.insert(args.end(), extra_args_.begin(), extra_args_.end());
+  const size_t log_start = Log().size();  // earlier runs' lines come first
+  // A fresh channel: the old one would wait out its reconnect backoff.
+  client_.reset();
   pid_ = Spawn(args, log_path_);
   if (pid_ <= 0) return absl::InternalError("cannot spawn " EVROUTERD_PATH);
   absl::Time deadline = absl::Now() + within;
@@ -114,6 +115,25 @@ absl::Status ServerProcess::Start(absl::Duration within) {
       pid_ = -1;
       return absl::InternalError(
           absl::StrCat("evrouterd exited during start:\n", Log()));
+    }
+    if (client_ == nullptr) {
+      // "serving on 127.0.0.1:PORT, ..." names the port it bound.
+      static const std::string kServing = "serving on 127.0.0.1:";
+      std::string log = Log().substr(log_start);
+      size_t at = log.find(kServing);
+      int port = 0;
+      if (at == std::string::npos ||
+          !absl::SimpleAtoi(absl::string_view(log).substr(
+                                at + kServing.size(),
+                                log.find(',', at) - at - kServing.size()),
+                            &port)) {
+        absl::SleepFor(absl::Milliseconds(20));
+        continue;
+      }
+      address_ = absl::StrCat("127.0.0.1:", port);
+      client::ClientOptions options;
+      options.server = address_;
+      client_ = std::make_unique<client::Client>(options);
     }
     absl::StatusOr<grpc::health::v1::HealthCheckResponse::ServingStatus>
         health = client_->Health();

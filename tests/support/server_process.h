@@ -16,9 +16,11 @@ namespace evrouter::testing {
 // A free TCP port on 127.0.0.1 (bound, then released).
 int FreePort();
 
-// The real evrouterd binary (path compiled in as EVROUTERD_PATH) running on a
-// free loopback port against `dsn`, with its log captured to a temp file.
-// The destructor stops it (SIGTERM, then SIGKILL) if it still runs.
+// The real evrouterd binary (path compiled in as EVROUTERD_PATH) running on
+// 127.0.0.1 against `dsn`, with its log captured to a temp file. The first
+// start binds port 0 and reads the bound port from the server's log, so no
+// two tests can race for a port; restarts reuse that port. The destructor
+// stops it (SIGTERM, then SIGKILL) if it still runs.
 class ServerProcess {
  public:
   explicit ServerProcess(std::string dsn,
@@ -28,7 +30,7 @@ class ServerProcess {
   ServerProcess& operator=(const ServerProcess&) = delete;
 
   // Starts the process and waits until health reports SERVING (or it exits).
-  // May be called again after Stop() / Kill(): same port, same arguments.
+  // May be called again after Stop(): same port, same arguments.
   absl::Status Start(absl::Duration within = absl::Seconds(30));
 
   // Sends `signal` and waits for the exit; returns the exit code, or 128 +
@@ -36,8 +38,10 @@ class ServerProcess {
   int Stop(int signal, absl::Duration within = absl::Seconds(30));
 
   bool running() const { return pid_ > 0; }
+  // 127.0.0.1:PORT once started.
   const std::string& address() const { return address_; }
-  // A client for this server (10 s deadline per call).
+  // A client for this server (10 s deadline per call); a new one after each
+  // Start(), so references do not survive a restart.
   client::Client& client() { return *client_; }
   // Everything the server logged so far.
   std::string Log() const;
@@ -45,7 +49,7 @@ class ServerProcess {
  private:
   const std::string dsn_;
   const std::vector<std::string> extra_args_;
-  const std::string address_;
+  std::string address_;  // empty until the first start
   const std::string log_path_;
   pid_t pid_ = -1;
   std::unique_ptr<client::Client> client_;

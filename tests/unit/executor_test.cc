@@ -1,6 +1,7 @@
 #include "server/core/executor.h"
 
 #include <atomic>
+#include <memory>
 #include <set>
 #include <thread>
 
@@ -52,24 +53,68 @@ TEST(ThreadPoolExecutorTest, RunsTasksOnSeveralThreads) {
   EXPECT_EQ(met.load(), 2);
 }
 
-TEST(ThreadPoolExecutorTest, DestructorDrainsTasksPostedBeforeIt) {
-  std::atomic<int> ran{0};
-  absl::Notification release;
+// Notifies `destroying` as its destruction starts; ~ThreadPoolExecutor then
+// runs on the same thread without returning to the caller.
+class ObservedExecutor : public ThreadPoolExecutor {
+ public:
+  ObservedExecutor(int threads, absl::Notification* destroying)
+      : ThreadPoolExecutor(threads), destroying_(destroying) {}
+  ~ObservedExecutor() override { destroying_->Notify(); }
+
+ private:
+  absl::Notification* destroying_;
+};
+
+TEST(ThreadPoolExecutorTest, DestructorRunsTasksStillQueuedWhenItStarts) {
+  constexpr int kThreads = 2;
   constexpr int kTasks = 200;
-  {
-    ThreadPoolExecutor executor(2);
-    // Hold both threads so that every task below is still queued when the
-    // destructor starts.
-    for (int i = 0; i < 2; ++i) {
-      executor.Post([&] {
-        release.WaitForNotification();
-        ++ran;
-      });
-    }
-    for (int i = 0; i < kTasks; ++i) executor.Post([&] { ++ran; });
-    release.Notify();
+  absl::Mutex mu;
+  int blocked = 0;  // workers parked on `release`
+  absl::Notification release, destroying, destroyed;
+  std::atomic<int> ran{0};
+
+  auto executor = std::make_unique<ObservedExecutor>(kThreads, &destroying);
+  // Park every worker on `release`; while they are parked nothing else posted
+  // to the executor can run, so the tasks below stay queued.
+  for (int i = 0; i < kThreads; ++i) {
+    executor->Post([&] {
+      {
+        absl::MutexLock lock(&mu);
+        ++blocked;
+      }
+      release.WaitForNotification();
+    });
   }
-  EXPECT_EQ(ran.load(), kTasks + 2);
+  for (int i = 0; i < kTasks; ++i) executor->Post([&] { ++ran; });
+  bool all_parked;
+  {
+    absl::MutexLock lock(&mu);
+    all_parked = mu.AwaitWithTimeout(
+        absl::Condition(
+            +[](int* n) { return *n == kThreads; }, &blocked),
+        absl::Seconds(30));
+  }
+
+  // Destroy on another thread: its destructor cannot finish until the workers
+  // are released, which only happens once destruction has started.
+  std::thread destroyer([&] {
+    executor.reset();
+    destroyed.Notify();
+  });
+  const bool started =
+      destroying.WaitForNotificationWithTimeout(absl::Seconds(30));
+  const int ran_before_release = ran.load();
+  const bool finished_before_release = destroyed.HasBeenNotified();
+  release.Notify();
+  destroyer.join();
+
+  EXPECT_TRUE(all_parked) << "workers never picked up the blocking tasks";
+  ASSERT_TRUE(started) << "destructor never started";
+  EXPECT_EQ(ran_before_release, 0)
+      << "queued tasks ran before the destructor started";
+  EXPECT_FALSE(finished_before_release)
+      << "destructor returned while its workers were still blocked";
+  EXPECT_EQ(ran.load(), kTasks);
 }
 
 TEST(ThreadPoolExecutorTest, TasksMayPostMoreTasksWhileDraining) {
