@@ -18,9 +18,10 @@ namespace evrouter {
 // Durable storage of exchanges and their events. Every method blocks until the
 // store answered, so callers run them on storage threads, never on gRPC
 // reactor threads. Implementations are safe for concurrent use from many
-// threads. Errors: NOT_FOUND, ALREADY_EXISTS, UNAVAILABLE (the database cannot
-// be reached or the connection broke; a write may or may not have committed),
-// INTERNAL for anything else.
+// threads. Errors: NOT_FOUND, ALREADY_EXISTS, ABORTED (a conflict worth
+// retrying, e.g. offsets another writer took), UNAVAILABLE (the database
+// cannot be reached or the connection broke; a write may or may not have
+// committed), INTERNAL for anything else.
 class EventStore {
  public:
   virtual ~EventStore() = default;
@@ -40,7 +41,8 @@ class EventStore {
 
   // Stores `events` (offsets and stored_at already assigned, contiguous and
   // following the exchange's head) in one transaction: all or nothing. OK means
-  // committed.
+  // committed; ABORTED when the offsets do not follow the stored head or were
+  // taken meanwhile (nothing stored).
   virtual absl::Status AppendEvents(int64_t exchange_id,
                                     absl::Span<const Event> events) = 0;
 

@@ -72,8 +72,8 @@ class MemoryEventStore : public EventStore {
     uint64_t expected = exchange->events.size() + 1;
     for (const Event& event : events) {
       if (event.offset != expected++) {
-        return absl::AlreadyExistsError(
-            absl::StrCat("offset ", event.offset, " does not follow the head"));
+        return absl::AbortedError(absl::StrCat(
+            "offset conflict: ", event.offset, " does not follow the head"));
       }
     }
     exchange->events.insert(exchange->events.end(), events.begin(),

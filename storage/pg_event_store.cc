@@ -156,6 +156,16 @@ absl::Status BadStoredId(const pqxx::field& field) {
       absl::StrCat("stored id '", field.c_str(), "' is not a UUID"));
 }
 
+// The batch does not start right after the stored head: someone else wrote
+// (two servers on one database), or the caller's head is stale. Retryable.
+absl::Status OffsetConflict(int64_t exchange_id, uint64_t first,
+                            uint64_t head) {
+  return absl::AbortedError(
+      absl::StrCat("offset conflict in exchange id ", exchange_id, ": offset ",
+                   first, " does not follow the stored head ", head,
+                   " (another writer on this database?)"));
+}
+
 absl::Status NotFoundExchange(int64_t exchange_id) {
   return absl::NotFoundError(
       absl::StrCat("exchange id ", exchange_id, " not found"));
@@ -287,7 +297,7 @@ class PgEventStore : public EventStore {
     }
     const std::string exchange = absl::StrCat(exchange_id);
     bool commit_started = false;
-    return pool_.Run(
+    absl::Status status = pool_.Run(
         "append events", &commit_started, [&](pqxx::connection& conn) {
           pqxx::work tx(conn);
           pqxx::result head =
@@ -295,9 +305,8 @@ class PgEventStore : public EventStore {
           if (head.empty()) return NotFoundExchange(exchange_id);
           const uint64_t expected = head[0][0].as<uint64_t>() + 1;
           if (events.front().offset != expected) {
-            return absl::AlreadyExistsError(absl::StrCat(
-                "exchange id ", exchange_id, ": offset ", events.front().offset,
-                " does not follow the head ", expected - 1));
+            return OffsetConflict(exchange_id, events.front().offset,
+                                  expected - 1);
           }
           for (size_t i = 1; i < events.size(); ++i) {
             if (events[i].offset != events[i - 1].offset + 1) {
@@ -324,6 +333,13 @@ class PgEventStore : public EventStore {
           Commit(tx, &commit_started);
           return absl::OkStatus();
         });
+    // A primary-key collision means another writer appended these offsets.
+    if (absl::IsAlreadyExists(status)) {
+      return absl::AbortedError(absl::StrCat(
+          "offset conflict in exchange id ", exchange_id,
+          " (another writer on this database?): ", status.message()));
+    }
+    return status;
   }
 
   absl::StatusOr<uint64_t> HeadOffset(int64_t exchange_id) override {

@@ -88,6 +88,26 @@ TEST_F(LifecycleE2ETest, SigtermEndsOpenStreamsAfterAckingWhatTheyTook) {
   EXPECT_EQ(StoredCount("orders"), std::to_string(acked_events));
 }
 
+// Two servers on one database (a misconfiguration): the one whose head is
+// stale gets ABORTED (retryable, nothing stored), re-reads the head, and
+// continues after it; no offset is ever used twice.
+TEST_F(LifecycleE2ETest, SecondWriterOnTheSameDatabaseNeverReusesOffsets) {
+  ASSERT_TRUE(client().CreateExchange("orders", v1::EXCHANGE_KIND_FANOUT).ok());
+  ServerProcess second(db_.dsn());
+  ASSERT_TRUE(second.Start().ok()) << second.Log();
+  ASSERT_TRUE(client().Publish("orders", MakeEvents(10)).ok());
+
+  auto stale = second.client().Publish("orders", MakeEvents(5));
+  EXPECT_EQ(stale.status().code(), absl::StatusCode::kAborted)
+      << stale.status();
+  auto retried = second.client().Publish("orders", MakeEvents(5));
+  ASSERT_TRUE(retried.ok()) << retried.status();
+  EXPECT_EQ(retried->front().offset(), 11u);
+  EXPECT_EQ(QueryValue("SELECT concat_ws(',', count(*), count(DISTINCT "
+                       "event_offset), max(event_offset)) FROM events"),
+            "15,15,15");
+}
+
 TEST_F(LifecycleE2ETest, DedupWindowSurvivesRestart) {
   const std::string id = "0190a3c4-5e6f-7a8b-9c0d-1e2f3a4b5c6d";
   ASSERT_TRUE(client().CreateExchange("orders", v1::EXCHANGE_KIND_FANOUT).ok());

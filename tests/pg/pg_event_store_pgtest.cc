@@ -242,7 +242,7 @@ TEST_F(PgEventStoreTest, CollidingBatchStoresNothing) {
 
   // Offsets 2..5 collide on offset 2: nothing of the batch may be stored.
   EXPECT_EQ(store_->AppendEvents(id, MakeEvents(2, 4)).code(),
-            absl::StatusCode::kAlreadyExists);
+            absl::StatusCode::kAborted);
   EXPECT_EQ(testing::QueryRows(db_.dsn(), "SELECT count(*) FROM events"),
             (Rows{{"2"}}));
   absl::StatusOr<uint64_t> head = store_->HeadOffset(id);
@@ -266,7 +266,7 @@ TEST_F(PgEventStoreTest, ConcurrentWritersOfOneOffsetStoreOneBatch) {
     if (result.ok()) {
       ++ok;
     } else {
-      EXPECT_EQ(result.code(), absl::StatusCode::kAlreadyExists) << result;
+      EXPECT_EQ(result.code(), absl::StatusCode::kAborted) << result;
     }
   }
   EXPECT_EQ(ok, 1);
@@ -277,7 +277,7 @@ TEST_F(PgEventStoreTest, ConcurrentWritersOfOneOffsetStoreOneBatch) {
 TEST_F(PgEventStoreTest, BatchMustFollowTheHead) {
   const int64_t id = Create("orders");
   EXPECT_EQ(store_->AppendEvents(id, MakeEvents(2, 2)).code(),
-            absl::StatusCode::kAlreadyExists);
+            absl::StatusCode::kAborted);
   std::vector<Event> gap = MakeEvents(1, 3);
   gap[2].offset = 5;
   EXPECT_EQ(store_->AppendEvents(id, gap).code(),
