@@ -29,10 +29,11 @@
 namespace evrouter {
 namespace {
 
-// Retries `attempt` while it fails with UNAVAILABLE, until `deadline`.
+// Retries `attempt` while it fails with UNAVAILABLE, until `deadline` or a
+// shutdown request (then CANCELLED).
 template <typename Fn>
 absl::Status RetryWhileUnavailable(const char* what, absl::Time deadline,
-                                   Fn attempt) {
+                                   absl::Notification* shutdown, Fn attempt) {
   absl::Duration backoff = absl::Milliseconds(200);
   while (true) {
     absl::Status status = attempt();
@@ -40,9 +41,30 @@ absl::Status RetryWhileUnavailable(const char* what, absl::Time deadline,
       return status;
     spdlog::warn("{}: {}; retrying in {}", what, std::string(status.message()),
                  absl::FormatDuration(backoff));
-    absl::SleepFor(backoff);
+    if (shutdown->WaitForNotificationWithTimeout(backoff)) {
+      return absl::CancelledError("shutdown requested during startup");
+    }
     backoff = std::min(backoff * 2, absl::Seconds(5));
   }
+}
+
+// Starts the thread that turns SIGINT/SIGTERM (blocked in every thread by
+// main) into `shutdown`; a second signal exits at once. The notification
+// outlives the detached thread (it is never destroyed).
+void WatchSignals(absl::Notification* shutdown) {
+  std::thread([shutdown] {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    int signal = 0;
+    sigwait(&set, &signal);
+    spdlog::info("signal {}: shutting down", signal);
+    shutdown->Notify();
+    sigwait(&set, &signal);
+    spdlog::warn("second signal {}: exiting now", signal);
+    std::_Exit(1);
+  }).detach();
 }
 
 // Pings the store and keeps the health status current until stopped.
@@ -64,15 +86,17 @@ void MonitorHealth(EventStore* store, transport::HealthService* health,
   } while (!stop->WaitForNotificationWithTimeout(interval));
 }
 
-int Run(const ServerConfig& config) {
+// `shutdown` is notified by SIGINT/SIGTERM, also during startup.
+int Run(const ServerConfig& config, absl::Notification* shutdown) {
   const std::string masked_dsn = MaskDsnPassword(config.pg_dsn);
   spdlog::info("evrouterd {} starting: listen={} pg_dsn={}", EVROUTER_VERSION,
                config.listen, masked_dsn);
   const absl::Time startup_deadline = absl::Now() + config.startup_timeout;
 
   absl::Status migrated = RetryWhileUnavailable(
-      "applying migrations", startup_deadline,
+      "applying migrations", startup_deadline, shutdown,
       [&] { return ApplyMigrations(config.pg_dsn, EmbeddedMigrations()); });
+  if (absl::IsCancelled(migrated)) return 0;  // stopped while waiting
   if (!migrated.ok()) {
     spdlog::error("migrations failed: {}", migrated.ToString());
     return 1;
@@ -97,8 +121,10 @@ int Run(const ServerConfig& config) {
   router_options.log.max_pending_bytes = config.max_pending_bytes;
   auto router = std::make_unique<core::Router>(router_options, store->get(),
                                                executor.get(), &clock);
-  absl::Status loaded = RetryWhileUnavailable("loading state", startup_deadline,
-                                              [&] { return router->Load(); });
+  absl::Status loaded =
+      RetryWhileUnavailable("loading state", startup_deadline, shutdown,
+                            [&] { return router->Load(); });
+  if (absl::IsCancelled(loaded)) return 0;
   if (!loaded.ok()) {
     spdlog::error("cannot load state: {}", loaded.ToString());
     return 1;
@@ -139,25 +165,7 @@ int Run(const ServerConfig& config) {
   std::thread monitor(MonitorHealth, store->get(), &health,
                       config.health_check_interval, &stop_monitor);
 
-  // SIGINT/SIGTERM were blocked in every thread before any was started; this
-  // one waits for them. A second signal during shutdown exits at once.
-  absl::Notification shutdown_requested;
-  std::thread signals([&shutdown_requested] {
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    int signal = 0;
-    sigwait(&set, &signal);
-    spdlog::info("signal {}: shutting down", signal);
-    shutdown_requested.Notify();
-    sigwait(&set, &signal);
-    spdlog::warn("second signal {}: exiting now", signal);
-    std::_Exit(1);
-  });
-  signals.detach();
-
-  shutdown_requested.WaitForNotification();
+  shutdown->WaitForNotification();
   stop_monitor.Notify();
   monitor.join();
   health.Shutdown();
@@ -210,5 +218,8 @@ int main(int argc, char** argv) {
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %^%l%$ %v",
                       spdlog::pattern_time_type::utc);
   spdlog::set_level(spdlog::level::from_str(config->log_level));
-  return evrouter::Run(*config);
+  // Never destroyed: the signal thread may outlive Run().
+  auto* shutdown = new absl::Notification();
+  evrouter::WatchSignals(shutdown);
+  return evrouter::Run(*config, shutdown);
 }

@@ -164,6 +164,17 @@ TEST_F(LifecycleE2ETest, BadFlagsExitWithUsage) {
   }
 }
 
+// A stop request while startup waits for Postgres is a clean stop.
+TEST_F(LifecycleE2ETest, SigtermWhileWaitingForPostgresAtStartExitsZero) {
+  ServerProcess waiting(
+      absl::StrCat("postgresql://postgres@127.0.0.1:", FreePort(), "/x"),
+      {"--startup-timeout", "5m"});
+  ASSERT_TRUE(waiting.Launch().ok());
+  ASSERT_TRUE(waiting.WaitForLog("retrying", absl::Seconds(30)))
+      << waiting.Log();
+  EXPECT_EQ(waiting.Stop(SIGTERM), 0) << waiting.Log();
+}
+
 TEST_F(LifecycleE2ETest,
        UnreachablePostgresAtStartFailsAfterTheStartupTimeout) {
   std::string output;

@@ -147,6 +147,25 @@ absl::Status ServerProcess::Start(absl::Duration within) {
       absl::StrCat("evrouterd not serving:\n", Log()));
 }
 
+absl::Status ServerProcess::Launch() {
+  std::vector<std::string> args = {EVROUTERD_PATH, "--listen",
+                                   address_.empty() ? "127.0.0.1:0" : address_,
+                                   "--pg-dsn", dsn_};
+  args.insert(args.end(), extra_args_.begin(), extra_args_.end());
+  pid_ = Spawn(args, log_path_);
+  if (pid_ <= 0) return absl::InternalError("cannot spawn " EVROUTERD_PATH);
+  return absl::OkStatus();
+}
+
+bool ServerProcess::WaitForLog(const std::string& text, absl::Duration within) {
+  absl::Time deadline = absl::Now() + within;
+  while (Log().find(text) == std::string::npos) {
+    if (absl::Now() > deadline) return false;
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  return true;
+}
+
 int ServerProcess::Stop(int signal, absl::Duration within) {
   if (!running()) return -1;
   kill(pid_, signal);

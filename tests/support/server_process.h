@@ -33,6 +33,12 @@ class ServerProcess {
   // May be called again after Stop(): same port, same arguments.
   absl::Status Start(absl::Duration within = absl::Seconds(30));
 
+  // Starts the process without waiting for anything (a server that cannot
+  // serve yet, e.g. while it retries an unreachable Postgres).
+  absl::Status Launch();
+  // True once the log contains `text`, polling until `within`.
+  bool WaitForLog(const std::string& text, absl::Duration within);
+
   // Sends `signal` and waits for the exit; returns the exit code, or 128 +
   // the signal number when a signal ended it; -1 if it would not stop.
   int Stop(int signal, absl::Duration within = absl::Seconds(30));
