@@ -96,21 +96,27 @@ void Router::CreateExchange(
           std::move(done)(record.status());
           return;
         }
-        if (std::shared_ptr<ExchangeLog> existing = Find(name);
-            existing != nullptr) {
+        // The writer in memory is kept unless it belongs to another row
+        // (one whose delete was reported failed but did commit).
+        std::shared_ptr<ExchangeLog> existing = Find(name);
+        if (existing != nullptr && existing->id() == record->id) {
           std::move(done)(existing->Info());
           return;
         }
         std::shared_ptr<ExchangeLog> log = NewLog(*std::move(record));
-        if (absl::Status status = log->Restore(); !status.ok()) {
-          std::move(done)(status);
-          return;
+        // A new row is empty: nothing to restore, nothing that could fail.
+        if (!created) {
+          if (absl::Status status = log->Restore(); !status.ok()) {
+            std::move(done)(status);
+            return;
+          }
         }
         ExchangeInfo info = log->Info();
         {
           absl::MutexLock lock(&mu_);
-          exchanges_.emplace(name, std::move(log));
+          exchanges_.insert_or_assign(name, std::move(log));
         }
+        if (existing != nullptr) existing->Close();
         std::move(done)(std::move(info));
       });
 }
@@ -130,8 +136,11 @@ void Router::DeleteExchange(std::string name,
           return;
         }
         log->Close();  // no new appends while the rows go
-        if (absl::Status status = store_->DeleteExchange(name);
-            !status.ok() && !absl::IsNotFound(status)) {
+        absl::Status status = store_->DeleteExchange(name);
+        // A lost reply may hide a delete that did commit: ask before
+        // reopening the writer.
+        if (!status.ok() && !absl::IsNotFound(status) &&
+            !absl::IsNotFound(store_->HeadOffset(log->id()).status())) {
           log->Reopen();
           std::move(done)(status);
           return;

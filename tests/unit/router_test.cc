@@ -67,6 +67,8 @@ class ControlledStore : public EventStore {
     if (!release_.HasBeenNotified()) release_.Notify();
   }
   void FailNextAppend(Failure failure) { fail_next_ = failure; }
+  // The next delete commits but reports UNAVAILABLE, as a lost reply would.
+  void LoseNextDeleteReply() { lose_next_delete_reply_ = true; }
 
   int append_calls() const { return append_calls_; }
   int head_calls() const { return head_calls_; }
@@ -80,7 +82,11 @@ class ControlledStore : public EventStore {
     return inner_->CreateExchange(name, kind, created);
   }
   absl::Status DeleteExchange(std::string_view name) override {
-    return inner_->DeleteExchange(name);
+    absl::Status status = inner_->DeleteExchange(name);
+    if (status.ok() && lose_next_delete_reply_.exchange(false)) {
+      return absl::UnavailableError("connection lost during commit");
+    }
+    return status;
   }
   absl::Status AppendEvents(int64_t exchange_id,
                             absl::Span<const Event> events) override {
@@ -118,6 +124,7 @@ class ControlledStore : public EventStore {
   std::atomic<int> head_calls_{0};
   std::atomic<bool> block_next_{false};
   std::atomic<Failure> fail_next_{Failure::kNone};
+  std::atomic<bool> lose_next_delete_reply_{false};
   absl::Notification blocked_;
   absl::Notification release_;
 };
@@ -746,6 +753,17 @@ TEST_F(RouterTest, PendingBytesPastTheLimitAreResourceExhausted) {
   // Once the queue drained, publishing works again.
   EXPECT_THAT(OffsetsOf(Publish("orders", {Ev("", std::string(600, 's'))})),
               ElementsAre(3));
+}
+
+TEST_F(RouterTest, DeleteWhoseReplyWasLostButCommittedIsADelete) {
+  ASSERT_TRUE(Create("orders").ok());
+  ASSERT_TRUE(Publish("orders", {Ev(), Ev()}).ok());
+  store_.LoseNextDeleteReply();
+  EXPECT_TRUE(Delete("orders").ok());
+  EXPECT_EQ(router_->GetExchange("orders").status().code(),
+            absl::StatusCode::kNotFound);
+  ASSERT_TRUE(Create("orders").ok());
+  EXPECT_THAT(OffsetsOf(Publish("orders", {Ev()})), ElementsAre(1));
 }
 
 TEST_F(RouterTest, DeleteFailsQueuedPublishesAndRecreateStartsAtOne) {
