@@ -26,7 +26,9 @@ base="libc6 libgcc-s1 libstdc++6 zlib1g"
 # Every library the binaries load, once; then one dpkg query for all of them.
 # With merged /usr a file may be registered under /lib or /usr/lib.
 for binary in "$@"; do [[ -x "$binary" ]] || fail "$binary is not built"; done
-mapfile -t libraries < <(for binary in "$@"; do ldd "$binary" | awk '/=> \//{print $3}'; done | sort -u)
+# Sanitizer runtimes (an ASan/UBSan build of the same sources) never ship.
+mapfile -t libraries < <(for binary in "$@"; do ldd "$binary" | awk '/=> \//{print $3}'; done \
+  | grep -vE '/lib(asan|ubsan|lsan|tsan)\.so' | sort -u)
 [[ ${#libraries[@]} -gt 0 ]] || fail "ldd found no libraries"
 candidates=()
 for library in "${libraries[@]}"; do
