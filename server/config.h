@@ -22,6 +22,7 @@ struct ServerConfig {
   size_t max_pending_bytes = size_t{256} << 20;
   size_t max_stream_batches = 64;
   absl::Duration dedup_window = absl::Minutes(2);
+  size_t dedup_max_ids = 1'000'000;
   absl::Duration startup_timeout = absl::Seconds(60);
   absl::Duration shutdown_grace = absl::Seconds(10);
   absl::Duration health_check_interval = absl::Seconds(2);

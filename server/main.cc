@@ -118,6 +118,7 @@ int Run(const ServerConfig& config, absl::Notification* shutdown) {
   core::RouterOptions router_options;
   router_options.limits = config.limits;
   router_options.log.dedup_window = config.dedup_window;
+  router_options.log.dedup_max_ids = config.dedup_max_ids;
   router_options.log.max_pending_bytes = config.max_pending_bytes;
   auto router = std::make_unique<core::Router>(router_options, store->get(),
                                                executor.get(), &clock);

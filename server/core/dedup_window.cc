@@ -13,17 +13,22 @@ void DedupWindow::Add(const std::string& id, uint64_t offset,
   if (!enabled()) return;
   offsets_[id] = offset;
   by_time_.push_back({stored_at, id, offset});
+  while (by_time_.size() > max_ids_) PopOldest();
+}
+
+void DedupWindow::PopOldest() {
+  const Entry& oldest = by_time_.front();
+  auto it = offsets_.find(oldest.id);
+  // The same id may have been stored again later (after its window passed);
+  // only the entry that still owns the id removes it.
+  if (it != offsets_.end() && it->second == oldest.offset) offsets_.erase(it);
+  by_time_.pop_front();
 }
 
 void DedupWindow::Expire(absl::Time now) {
   absl::Time cutoff = now - window_;
   while (!by_time_.empty() && by_time_.front().stored_at < cutoff) {
-    const Entry& oldest = by_time_.front();
-    auto it = offsets_.find(oldest.id);
-    // The same id may have been stored again later (after its window passed);
-    // only the entry that still owns the id removes it.
-    if (it != offsets_.end() && it->second == oldest.offset) offsets_.erase(it);
-    by_time_.pop_front();
+    PopOldest();
   }
 }
 

@@ -23,7 +23,7 @@ ExchangeLog::ExchangeLog(ExchangeRecord record, ExchangeLogOptions options,
       executor_(executor),
       clock_(clock),
       head_(record_.head_offset),
-      dedup_(options.dedup_window) {}
+      dedup_(options.dedup_window, options.dedup_max_ids) {}
 
 absl::StatusOr<absl::Time> ExchangeLog::StoredAtOf(uint64_t offset) {
   if (offset == 0) return absl::UnixEpoch();

@@ -44,6 +44,9 @@ struct ExchangeInfo {
 struct ExchangeLogOptions {
   // Ids committed within this long are not stored again. Zero disables.
   absl::Duration dedup_window = absl::Minutes(2);
+  // At most this many ids are remembered per exchange (oldest forgotten
+  // first). Zero disables dedup.
+  size_t dedup_max_ids = 1'000'000;
   // Bytes of queued publishes waiting for a commit; past it RESOURCE_EXHAUSTED.
   size_t max_pending_bytes = size_t{256} << 20;
   // Upper bounds of one group commit (a publish is never split across two).

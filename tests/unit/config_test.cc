@@ -50,6 +50,7 @@ TEST(ServerConfigTest, Defaults) {
   EXPECT_EQ(config->max_pending_bytes, size_t{256} << 20);
   EXPECT_EQ(config->max_stream_batches, 64u);
   EXPECT_EQ(config->dedup_window, absl::Minutes(2));
+  EXPECT_EQ(config->dedup_max_ids, 1000000u);
   EXPECT_EQ(config->startup_timeout, absl::Seconds(60));
   EXPECT_EQ(config->shutdown_grace, absl::Seconds(10));
   EXPECT_EQ(config->health_check_interval, absl::Seconds(2));
@@ -122,6 +123,7 @@ TEST(ServerConfigTest, EnvironmentVariables) {
                  {"EVROUTER_MAX_PENDING_BYTES", "1"},
                  {"EVROUTER_MAX_STREAM_BATCHES", "9"},
                  {"EVROUTER_DEDUP_WINDOW", "5m"},
+                 {"EVROUTER_DEDUP_MAX_IDS", "7"},
                  {"EVROUTER_STARTUP_TIMEOUT", "1s"},
                  {"EVROUTER_SHUTDOWN_GRACE", "0s"},
                  {"EVROUTER_HEALTH_CHECK_INTERVAL", "1m"},
@@ -138,6 +140,7 @@ TEST(ServerConfigTest, EnvironmentVariables) {
   EXPECT_EQ(config->max_pending_bytes, 1u);
   EXPECT_EQ(config->max_stream_batches, 9u);
   EXPECT_EQ(config->dedup_window, absl::Minutes(5));
+  EXPECT_EQ(config->dedup_max_ids, 7u);
   EXPECT_EQ(config->startup_timeout, absl::Seconds(1));
   EXPECT_EQ(config->shutdown_grace, absl::ZeroDuration());
   EXPECT_EQ(config->health_check_interval, absl::Minutes(1));
@@ -268,6 +271,7 @@ TEST(ServerConfigTest, HelpMentionsEveryVariableAndFlag) {
       "EVROUTER_MAX_PENDING_BYTES",
       "EVROUTER_MAX_STREAM_BATCHES",
       "EVROUTER_DEDUP_WINDOW",
+      "EVROUTER_DEDUP_MAX_IDS",
       "EVROUTER_STARTUP_TIMEOUT",
       "EVROUTER_SHUTDOWN_GRACE",
       "EVROUTER_HEALTH_CHECK_INTERVAL",
@@ -281,9 +285,9 @@ TEST(ServerConfigTest, HelpMentionsEveryVariableAndFlag) {
        {"--listen", "--pg-dsn", "--pg-pool-size", "--max-payload-bytes",
         "--max-headers", "--max-header-bytes", "--max-batch-events",
         "--max-message-bytes", "--max-pending-bytes", "--max-stream-batches",
-        "--dedup-window", "--startup-timeout", "--shutdown-grace",
-        "--health-check-interval", "--log-level", "--migrate-only", "--version",
-        "--help"}) {
+        "--dedup-window", "--dedup-max-ids", "--startup-timeout",
+        "--shutdown-grace", "--health-check-interval", "--log-level",
+        "--migrate-only", "--version", "--help"}) {
     EXPECT_THAT(help, HasSubstr(flag));
   }
 }

@@ -9,7 +9,7 @@ namespace {
 const absl::Time kT0 = absl::FromUnixSeconds(1'700'000'000);
 
 TEST(DedupWindowTest, FindsAnAddedId) {
-  DedupWindow window(absl::Minutes(2));
+  DedupWindow window(absl::Minutes(2), 1000);
   EXPECT_TRUE(window.enabled());
   EXPECT_FALSE(window.Find("a").has_value());
   window.Add("a", 1, kT0);
@@ -22,7 +22,7 @@ TEST(DedupWindowTest, FindsAnAddedId) {
 }
 
 TEST(DedupWindowTest, ExpiresIdsOlderThanTheWindow) {
-  DedupWindow window(absl::Minutes(2));
+  DedupWindow window(absl::Minutes(2), 1000);
   window.Add("old", 1, kT0);
   window.Add("new", 2, kT0 + absl::Minutes(1));
   window.Expire(kT0 + absl::Minutes(2));  // cutoff == kT0: kept
@@ -37,7 +37,7 @@ TEST(DedupWindowTest, ExpiresIdsOlderThanTheWindow) {
 }
 
 TEST(DedupWindowTest, ReAddedIdSurvivesExpiryOfItsOlderEntry) {
-  DedupWindow window(absl::Minutes(2));
+  DedupWindow window(absl::Minutes(2), 1000);
   window.Add("a", 1, kT0);
   // Stored again after its first window passed, at a new offset.
   window.Add("a", 5, kT0 + absl::Minutes(3));
@@ -50,13 +50,31 @@ TEST(DedupWindowTest, ReAddedIdSurvivesExpiryOfItsOlderEntry) {
 }
 
 TEST(DedupWindowTest, ZeroWindowStoresNothing) {
-  DedupWindow window(absl::ZeroDuration());
+  DedupWindow window(absl::ZeroDuration(), 1000);
   EXPECT_FALSE(window.enabled());
   window.Add("a", 1, kT0);
   EXPECT_FALSE(window.Find("a").has_value());
   EXPECT_EQ(window.size(), 0u);
   window.Expire(kT0);
   EXPECT_EQ(window.size(), 0u);
+}
+
+TEST(DedupWindowTest, KeepsAtMostMaxIdsForgettingTheOldest) {
+  DedupWindow window(absl::Minutes(2), 3);
+  for (int i = 1; i <= 5; ++i) {
+    window.Add(std::string(1, static_cast<char>('a' + i - 1)), i,
+               kT0 + absl::Seconds(i));
+  }
+  EXPECT_EQ(window.size(), 3u);
+  EXPECT_FALSE(window.Find("a").has_value());
+  EXPECT_FALSE(window.Find("b").has_value());
+  EXPECT_EQ(window.Find("c"), 3u);
+  EXPECT_EQ(window.Find("e"), 5u);
+}
+
+TEST(DedupWindowTest, ZeroMaxIdsDisables) {
+  DedupWindow window(absl::Minutes(2), 0);
+  EXPECT_FALSE(window.enabled());
 }
 
 }  // namespace
