@@ -46,10 +46,7 @@ absl::Status StatusFromCurrentException(std::string_view what) {
   } catch (const pqxx::broken_connection& e) {
     return absl::UnavailableError(
         absl::StrCat(AsAbsl(what), ": ", Clean(e.what())));
-  } catch (const pqxx::unique_violation& e) {
-    return absl::AlreadyExistsError(
-        absl::StrCat(AsAbsl(what), ": ", Clean(e.what())));
-  } catch (const pqxx::sql_error& e) {
+  } catch (const pqxx::sql_error& e) {  // incl. unique_violation (23505)
     return FromSqlState(what, e.sqlstate(), e.what());
   } catch (const pqxx::serialization_failure& e) {
     return absl::AbortedError(

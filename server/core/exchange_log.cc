@@ -208,7 +208,6 @@ void ExchangeLog::CommitRound() {
       for (const Event& row : rows) {
         if (row.publisher_id) dedup_.Add(row.id, row.offset, row.stored_at);
       }
-      dedup_.Expire(clock_->Now());
     } else if (!status.ok()) {
       // The transaction may or may not have committed: re-read before reuse.
       head_known_ = false;
