@@ -59,6 +59,37 @@ class EventStore {
                                                         uint64_t from_offset,
                                                         size_t limit) = 0;
 
+  // The smallest offset whose stored_at is at or after `time`; head + 1 when
+  // every event is older (1 for an empty exchange).
+  virtual absl::StatusOr<uint64_t> OffsetAtTime(int64_t exchange_id,
+                                                absl::Time time) = 0;
+
+  // Every queue, sorted by name.
+  virtual absl::StatusOr<std::vector<QueueRecord>> LoadQueues() = 0;
+
+  // Creates the queue described by `spec` (id and created_at are ignored), or
+  // returns the existing one when exchange_id, bindings and limit_size are
+  // equal (its start_offset is kept); ALREADY_EXISTS when they differ,
+  // NOT_FOUND when the exchange does not exist. `created` tells which.
+  virtual absl::StatusOr<QueueRecord> CreateQueue(const QueueRecord& spec,
+                                                  bool* created) = 0;
+
+  // Deletes the queue and its consumers. NOT_FOUND if absent.
+  virtual absl::Status DeleteQueue(std::string_view name) = 0;
+
+  // Every consumer, sorted by queue_id, then name.
+  virtual absl::StatusOr<std::vector<ConsumerRecord>> LoadConsumers() = 0;
+
+  // Inserts or updates (committed_offset, last_active_at) the consumers in
+  // one transaction; created_at is only written on insert. Consumers of
+  // queues that no longer exist are skipped.
+  virtual absl::Status SaveConsumers(
+      absl::Span<const ConsumerRecord> consumers) = 0;
+
+  // Deletes one consumer; OK also when it was not stored.
+  virtual absl::Status DeleteConsumer(int64_t queue_id,
+                                      std::string_view name) = 0;
+
   // OK when the database answers.
   virtual absl::Status Ping() = 0;
 };

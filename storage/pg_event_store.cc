@@ -18,6 +18,9 @@
 #include "absl/strings/str_cat.h"
 #include "storage/pg_connection_pool.h"
 #include "storage/pg_json_headers.h"
+#include "storage/pg_queue_statements.h"
+#include "storage/pg_timestamps.h"
+#include "storage/store_checks.h"
 #include "storage/uuid.h"
 
 namespace evrouter {
@@ -26,8 +29,8 @@ namespace {
 // Debian's Abseil has its own string_view type; convert at call sites.
 absl::string_view AsAbsl(std::string_view s) { return {s.data(), s.size()}; }
 
-// Timestamps cross the wire as integer microseconds since the Unix epoch;
-// EXTRACT returns numeric since PostgreSQL 14, so this is exact.
+// Timestamps cross the wire as integer microseconds since the Unix epoch
+// (see pg_timestamps.h).
 constexpr std::string_view kLoadExchanges = R"sql(
 SELECT x.id, x.name, x.kind,
        (EXTRACT(EPOCH FROM x.created_at) * 1000000)::bigint,
@@ -97,6 +100,19 @@ SELECT id::text, event_offset,
 FROM events WHERE exchange_id = $1 AND event_offset > $3 AND publisher_id
 ORDER BY 2)sql";
 
+// stored_at is non-decreasing in offset order, so the first event at or after
+// the time comes first on the (exchange_id, stored_at) index; ties go to the
+// smaller offset. No such event: head + 1. No row: no such exchange.
+constexpr std::string_view kOffsetAtTime = R"sql(
+SELECT COALESCE(
+  (SELECT e.event_offset FROM events e
+   WHERE e.exchange_id = x.id AND e.stored_at >= $2::timestamptz
+   ORDER BY e.stored_at, e.event_offset LIMIT 1),
+  (SELECT e.event_offset FROM events e WHERE e.exchange_id = x.id
+   ORDER BY e.event_offset DESC LIMIT 1) + 1,
+  1)
+FROM exchanges x WHERE x.id = $1)sql";
+
 constexpr std::string_view kPing = "SELECT 1";
 
 // True when `dsn` sets `key`, in either DSN form.
@@ -114,17 +130,6 @@ bool HasKey(std::string_view dsn, std::string_view key, bool uri) {
     pos += key.size();
   }
   return false;
-}
-
-// timestamptz input, truncated to microseconds, always in UTC.
-std::string FormatTimestamp(absl::Time t) {
-  if (t == absl::InfinitePast()) return "-infinity";
-  if (t == absl::InfiniteFuture()) return "infinity";
-  return absl::FormatTime("%E4Y-%m-%d %H:%M:%E6S+00", t, absl::UTCTimeZone());
-}
-
-absl::Time TimeFromMicros(const pqxx::field& field) {
-  return absl::FromUnixMicros(field.as<int64_t>());
 }
 
 int64_t ClampToInt64(uint64_t value) {
@@ -406,6 +411,94 @@ class PgEventStore : public EventStore {
         });
     if (!status.ok()) return status;
     return out;
+  }
+
+  absl::StatusOr<uint64_t> OffsetAtTime(int64_t exchange_id,
+                                        absl::Time time) override {
+    uint64_t offset = 0;
+    absl::Status status =
+        pool_.Run("offset at time", nullptr, [&](pqxx::connection& conn) {
+          pqxx::read_transaction tx(conn);
+          pqxx::result result = tx.exec_params(
+              std::string(kOffsetAtTime), exchange_id, FormatTimestamp(time));
+          if (result.empty()) return NotFoundExchange(exchange_id);
+          offset = result[0][0].as<uint64_t>();
+          return absl::OkStatus();
+        });
+    if (!status.ok()) return status;
+    return offset;
+  }
+
+  absl::StatusOr<std::vector<QueueRecord>> LoadQueues() override {
+    std::vector<QueueRecord> out;
+    absl::Status status = pool_.Run(
+        "load queues", nullptr,
+        [&](pqxx::connection& conn) { return PgLoadQueues(conn, &out); });
+    if (!status.ok()) return status;
+    return out;
+  }
+
+  absl::StatusOr<QueueRecord> CreateQueue(const QueueRecord& spec,
+                                          bool* created) override {
+    if (absl::Status status = CheckQueueSpec(spec); !status.ok()) {
+      return status;
+    }
+    QueueRecord record;
+    bool was_created = false;
+    bool commit_started = false;
+    absl::Status status =
+        pool_.Run("create queue", &commit_started, [&](pqxx::connection& conn) {
+          return PgCreateQueue(conn, spec, &record, &was_created,
+                               &commit_started);
+        });
+    if (!status.ok()) return status;
+    if (!was_created) {
+      absl::Status same = CheckSameQueue(record, spec);
+      if (!same.ok()) return same;
+    }
+    if (created != nullptr) *created = was_created;
+    return record;
+  }
+
+  absl::Status DeleteQueue(std::string_view name) override {
+    bool commit_started = false;
+    return pool_.Run("delete queue", &commit_started,
+                     [&](pqxx::connection& conn) {
+                       return PgDeleteQueue(conn, name, &commit_started);
+                     });
+  }
+
+  absl::StatusOr<std::vector<ConsumerRecord>> LoadConsumers() override {
+    std::vector<ConsumerRecord> out;
+    absl::Status status = pool_.Run(
+        "load consumers", nullptr,
+        [&](pqxx::connection& conn) { return PgLoadConsumers(conn, &out); });
+    if (!status.ok()) return status;
+    return out;
+  }
+
+  absl::Status SaveConsumers(
+      absl::Span<const ConsumerRecord> consumers) override {
+    if (consumers.empty()) return absl::OkStatus();
+    for (const ConsumerRecord& consumer : consumers) {
+      if (absl::Status status = CheckConsumer(consumer); !status.ok()) {
+        return status;
+      }
+    }
+    bool commit_started = false;
+    return pool_.Run("save consumers", &commit_started,
+                     [&](pqxx::connection& conn) {
+                       return PgSaveConsumers(conn, consumers, &commit_started);
+                     });
+  }
+
+  absl::Status DeleteConsumer(int64_t queue_id,
+                              std::string_view name) override {
+    bool commit_started = false;
+    return pool_.Run(
+        "delete consumer", &commit_started, [&](pqxx::connection& conn) {
+          return PgDeleteConsumer(conn, queue_id, name, &commit_started);
+        });
   }
 
   absl::Status Ping() override {

@@ -52,6 +52,28 @@ struct StoredId {
   absl::Time stored_at = absl::UnixEpoch();
 };
 
+// A queue: a filtered view of one exchange.
+struct QueueRecord {
+  int64_t id = 0;  // storage key
+  std::string name;
+  int64_t exchange_id = 0;
+  // Binding keys, sorted and unique; empty for a fanout exchange.
+  std::vector<std::string> bindings;
+  uint32_t limit_size = 0;  // events held in memory for live delivery
+  // The queue holds the exchange's matching events with offsets above this.
+  uint64_t start_offset = 0;
+  absl::Time created_at = absl::UnixEpoch();
+};
+
+// A durable named cursor on a queue.
+struct ConsumerRecord {
+  int64_t queue_id = 0;
+  std::string name;
+  uint64_t committed_offset = 0;  // last acknowledged exchange offset
+  absl::Time created_at = absl::UnixEpoch();
+  absl::Time last_active_at = absl::UnixEpoch();
+};
+
 }  // namespace evrouter
 
 #endif  // EVROUTER_STORAGE_RECORDS_H_

@@ -116,6 +116,31 @@ class ControlledStore : public EventStore {
                                                 size_t limit) override {
     return inner_->ReadEvents(exchange_id, from_offset, limit);
   }
+  absl::StatusOr<uint64_t> OffsetAtTime(int64_t exchange_id,
+                                        absl::Time time) override {
+    return inner_->OffsetAtTime(exchange_id, time);
+  }
+  absl::StatusOr<std::vector<QueueRecord>> LoadQueues() override {
+    return inner_->LoadQueues();
+  }
+  absl::StatusOr<QueueRecord> CreateQueue(const QueueRecord& spec,
+                                          bool* created) override {
+    return inner_->CreateQueue(spec, created);
+  }
+  absl::Status DeleteQueue(std::string_view name) override {
+    return inner_->DeleteQueue(name);
+  }
+  absl::StatusOr<std::vector<ConsumerRecord>> LoadConsumers() override {
+    return inner_->LoadConsumers();
+  }
+  absl::Status SaveConsumers(
+      absl::Span<const ConsumerRecord> consumers) override {
+    return inner_->SaveConsumers(consumers);
+  }
+  absl::Status DeleteConsumer(int64_t queue_id,
+                              std::string_view name) override {
+    return inner_->DeleteConsumer(queue_id, name);
+  }
   absl::Status Ping() override { return inner_->Ping(); }
 
  private:
