@@ -139,6 +139,14 @@ absl::Status ValidateName(absl::string_view field, absl::string_view name) {
   return absl::OkStatus();
 }
 
+absl::Status ValidateEventType(absl::string_view field,
+                               absl::string_view type) {
+  if (std::string problem = TypeProblem(type); !problem.empty()) {
+    return Invalid(field, problem);
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ValidateEvent(size_t index, const EventInput& event,
                            const PublishLimits& limits) {
   auto invalid = [index](absl::string_view name, absl::string_view problem) {

@@ -52,6 +52,11 @@ struct EventInput {
 // INVALID_ARGUMENT whose message starts with `field`.
 absl::Status ValidateName(absl::string_view field, absl::string_view name);
 
+// OK when `type` is a valid event type: 1..255 bytes of UTF-8, dot-separated
+// non-empty words, no spaces, control characters, '*' or '#'. Otherwise
+// INVALID_ARGUMENT whose message starts with `field`.
+absl::Status ValidateEventType(absl::string_view field, absl::string_view type);
+
 // Checks the event at `index` of a batch; messages name the field, e.g.
 // "events[3].payload: ...".
 absl::Status ValidateEvent(size_t index, const EventInput& event,
