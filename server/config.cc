@@ -108,6 +108,28 @@ const std::vector<Setting>& Settings() {
       {"max-stream-batches", "EVROUTER_MAX_STREAM_BATCHES", "64",
        "unacknowledged batches read ahead per PublishStream", false,
        SizeSetter(&ServerConfig::max_stream_batches, 1)},
+      {"catchup-threads", "EVROUTER_CATCHUP_THREADS", "2",
+       "threads (and Postgres connections) reading history for consumers "
+       "behind their queue's buffer",
+       false,
+       [](ServerConfig& config, absl::string_view value) {
+         int parsed;
+         if (!absl::SimpleAtoi(value, &parsed) || parsed < 1 || parsed > 64) {
+           return absl::InvalidArgumentError("an integer from 1 to 64");
+         }
+         config.catchup_threads = parsed;
+         return absl::OkStatus();
+       }},
+      {"catchup-chunk-events", "EVROUTER_CATCHUP_CHUNK_EVENTS", "1000",
+       "most events per history read (also bounded to ~4 MiB)", false,
+       SizeSetter(&ServerConfig::catchup_chunk_events, 1)},
+      {"offset-flush-interval", "EVROUTER_OFFSET_FLUSH_INTERVAL", "200ms",
+       "stream acks are written to Postgres at least this often", false,
+       DurationSetter(&ServerConfig::offset_flush_interval)},
+      {"max-response-bytes", "EVROUTER_MAX_RESPONSE_BYTES", "3145728",
+       "event bytes per Subscribe response (keep below clients' 4 MiB "
+       "receive limit)",
+       false, SizeSetter(&ServerConfig::max_response_bytes, 1024)},
       {"dedup-window", "EVROUTER_DEDUP_WINDOW", "2m",
        "an event id seen within this long is not stored again (0 disables)",
        false, DurationSetter(&ServerConfig::dedup_window)},

@@ -21,6 +21,10 @@ struct ServerConfig {
   size_t max_message_bytes = size_t{64} << 20;
   size_t max_pending_bytes = size_t{256} << 20;
   size_t max_stream_batches = 64;
+  int catchup_threads = 2;
+  size_t catchup_chunk_events = 1000;
+  absl::Duration offset_flush_interval = absl::Milliseconds(200);
+  size_t max_response_bytes = size_t{3} << 20;
   absl::Duration dedup_window = absl::Minutes(2);
   size_t dedup_max_ids = 1'000'000;
   absl::Duration startup_timeout = absl::Seconds(60);

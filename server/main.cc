@@ -18,10 +18,12 @@
 #include "server/config.h"
 #include "server/core/clock.h"
 #include "server/core/executor.h"
+#include "server/core/queue_manager.h"
 #include "server/core/router.h"
 #include "server/transport/admin_service.h"
 #include "server/transport/health_service.h"
 #include "server/transport/publisher_service.h"
+#include "server/transport/subscriber_service.h"
 #include "storage/migrations.h"
 #include "storage/pg_event_store.h"
 #include "storage/pg_migrator.h"
@@ -106,8 +108,11 @@ int Run(const ServerConfig& config, absl::Notification* shutdown) {
     return 0;
   }
 
-  absl::StatusOr<std::unique_ptr<EventStore>> store =
-      NewPgEventStore({.dsn = config.pg_dsn, .pool_size = config.pg_pool_size});
+  absl::StatusOr<std::unique_ptr<EventStore>> store = NewPgEventStore(
+      {.dsn = config.pg_dsn,
+       // publish and admin threads, catch-up readers, and
+       // the consumer offset writer
+       .pool_size = config.pg_pool_size + config.catchup_threads + 1});
   if (!store.ok()) {
     spdlog::error("cannot open the store: {}", store.status().ToString());
     return 1;
@@ -122,9 +127,19 @@ int Run(const ServerConfig& config, absl::Notification* shutdown) {
   router_options.log.max_pending_bytes = config.max_pending_bytes;
   auto router = std::make_unique<core::Router>(router_options, store->get(),
                                                executor.get(), &clock);
+  auto catchup_executor =
+      std::make_unique<core::ThreadPoolExecutor>(config.catchup_threads);
+  core::QueueManagerOptions queue_options;
+  queue_options.catchup_chunk_events = config.catchup_chunk_events;
+  queue_options.offset_flush_interval = config.offset_flush_interval;
+  auto queues = std::make_unique<core::QueueManager>(
+      queue_options, router.get(), store->get(), executor.get(),
+      catchup_executor.get(), &clock);
   absl::Status loaded =
-      RetryWhileUnavailable("loading state", startup_deadline, shutdown,
-                            [&] { return router->Load(); });
+      RetryWhileUnavailable("loading state", startup_deadline, shutdown, [&] {
+        absl::Status status = router->Load();
+        return status.ok() ? queues->Load() : status;
+      });
   if (absl::IsCancelled(loaded)) return 0;
   if (!loaded.ok()) {
     spdlog::error("cannot load state: {}", loaded.ToString());
@@ -134,9 +149,11 @@ int Run(const ServerConfig& config, absl::Notification* shutdown) {
   transport::CallTracker calls;
   transport::PublisherService publisher(router.get(), &calls,
                                         config.max_stream_batches);
-  transport::AdminService admin(router.get(), &calls);
+  transport::AdminService admin(router.get(), queues.get(), &calls);
+  transport::SubscriberService subscriber(queues.get(), &calls,
+                                          config.max_response_bytes);
   transport::HealthService health(
-      {"evrouter.v1.Publisher", "evrouter.v1.Admin"});
+      {"evrouter.v1.Publisher", "evrouter.v1.Admin", "evrouter.v1.Subscriber"});
 
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
@@ -150,6 +167,7 @@ int Run(const ServerConfig& config, absl::Notification* shutdown) {
       config.max_message_bytes, std::numeric_limits<int>::max())));
   builder.RegisterService(&publisher);
   builder.RegisterService(&admin);
+  builder.RegisterService(&subscriber);
   builder.RegisterService(&health);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
@@ -157,10 +175,12 @@ int Run(const ServerConfig& config, absl::Notification* shutdown) {
     return 1;
   }
   size_t exchanges = router->ListExchanges().size();
+  size_t queue_count = queues->ListQueues("")->size();
   // The bound address, also when the port was 0 (tests read it from here).
   const std::string bound = absl::StrCat(
       config.listen.substr(0, config.listen.rfind(':')), ":", port);
-  spdlog::info("serving on {}, {} exchanges restored", bound, exchanges);
+  spdlog::info("serving on {}, {} exchanges restored, {} queues restored",
+               bound, exchanges, queue_count);
 
   absl::Notification stop_monitor;
   std::thread monitor(MonitorHealth, store->get(), &health,
@@ -177,6 +197,7 @@ int Run(const ServerConfig& config, absl::Notification* shutdown) {
   // finish before anyone is answered, so nothing uncommitted is acked.
   calls.StartDrain();
   publisher.EndStreams();
+  subscriber.EndStreams();
   if (!calls.WaitIdle(config.shutdown_grace)) {
     spdlog::warn("calls still in progress after {}; cancelling them",
                  absl::FormatDuration(config.shutdown_grace));
@@ -184,6 +205,12 @@ int Run(const ServerConfig& config, absl::Notification* shutdown) {
   server->Shutdown(std::chrono::system_clock::now());
   server->Wait();
   executor.reset();  // drains posted work, so the router is idle below
+  catchup_executor.reset();
+  // Every stream has ended, so every consumer sleeps: their offsets last.
+  if (absl::Status flushed = queues->FlushOffsets(); !flushed.ok()) {
+    spdlog::error("could not store consumer offsets: {}", flushed.ToString());
+  }
+  queues.reset();
   router.reset();
   spdlog::info("stopped");
   return 0;

@@ -22,6 +22,7 @@ ExchangeLog::ExchangeLog(ExchangeRecord record, ExchangeLogOptions options,
       store_(store),
       executor_(executor),
       clock_(clock),
+      events_in_(clock),
       head_(record_.head_offset),
       dedup_(options.dedup_window, options.dedup_max_ids) {}
 
@@ -99,6 +100,26 @@ void ExchangeLog::Reopen() {
   closed_ = false;
 }
 
+void ExchangeLog::AttachQueue(std::shared_ptr<Queue> queue) {
+  absl::MutexLock fanout(&fanout_mu_);
+  uint64_t head;
+  {
+    absl::MutexLock lock(&mu_);
+    head = head_;
+  }
+  queue->StartAt(head);
+  queues_.push_back(std::move(queue));
+}
+
+void ExchangeLog::DetachQueue(const Queue* queue) {
+  absl::MutexLock fanout(&fanout_mu_);
+  queues_.erase(std::remove_if(queues_.begin(), queues_.end(),
+                               [queue](const std::shared_ptr<Queue>& q) {
+                                 return q.get() == queue;
+                               }),
+                queues_.end());
+}
+
 ExchangeInfo ExchangeLog::Info() const {
   absl::MutexLock lock(&mu_);
   return {record_.name, record_.kind, head_, record_.created_at};
@@ -126,12 +147,21 @@ absl::Status ExchangeLog::RecoverHead() {
     if (!stored_at.ok()) return stored_at.status();
     head_stored_at = *stored_at;
   }
-  absl::MutexLock lock(&mu_);
-  head_ = *head;
-  head_known_ = true;
-  last_stored_at_ = std::max(last_stored_at_, head_stored_at);
-  for (const StoredId& stored : committed_ids) {
-    dedup_.Add(stored.id, stored.offset, stored.stored_at);
+  absl::MutexLock fanout(&fanout_mu_);
+  {
+    absl::MutexLock lock(&mu_);
+    head_ = *head;
+    head_known_ = true;
+    last_stored_at_ = std::max(last_stored_at_, head_stored_at);
+    for (const StoredId& stored : committed_ids) {
+      dedup_.Add(stored.id, stored.offset, stored.stored_at);
+    }
+  }
+  // Events of a commit whose reply was lost never reached the queues: their
+  // readers find them in the store.
+  if (*head > known_head) {
+    for (const std::shared_ptr<Queue>& queue : queues_)
+      queue->OnHeadRecovered(*head);
   }
   return absl::OkStatus();
 }
@@ -200,18 +230,30 @@ void ExchangeLog::CommitRound() {
   if (status.ok() && !rows.empty())
     status = store_->AppendEvents(record_.id, rows);
 
-  {
-    absl::MutexLock lock(&mu_);
-    if (status.ok() && !rows.empty()) {
+  if (status.ok() && !rows.empty()) {
+    absl::MutexLock fanout(&fanout_mu_);
+    {
+      absl::MutexLock lock(&mu_);
       head_ = head;
       last_stored_at_ = stored_at;
       for (const Event& row : rows) {
         if (row.publisher_id) dedup_.Add(row.id, row.offset, row.stored_at);
       }
-    } else if (!status.ok()) {
-      // The transaction may or may not have committed: re-read before reuse.
-      head_known_ = false;
     }
+    events_in_.Add(rows.size());
+    if (!queues_.empty()) {
+      // Shared, immutable from here on: every queue and reader gets the same.
+      std::vector<std::shared_ptr<const Event>> committed;
+      committed.reserve(rows.size());
+      for (Event& row : rows)
+        committed.push_back(std::make_shared<const Event>(std::move(row)));
+      for (const std::shared_ptr<Queue>& queue : queues_)
+        queue->OnCommitted(committed, head);
+    }
+  } else if (!status.ok()) {
+    // The transaction may or may not have committed: re-read before reuse.
+    absl::MutexLock lock(&mu_);
+    head_known_ = false;
   }
 
   for (size_t i = 0; i < round.size(); ++i) {

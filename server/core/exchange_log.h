@@ -16,6 +16,8 @@
 #include "server/core/clock.h"
 #include "server/core/dedup_window.h"
 #include "server/core/executor.h"
+#include "server/core/queue.h"
+#include "server/core/rate_counter.h"
 #include "storage/event_store.h"
 
 namespace evrouter::core {
@@ -81,6 +83,16 @@ class ExchangeLog : public std::enable_shared_from_this<ExchangeLog> {
 
   ExchangeInfo Info() const;
   int64_t id() const { return record_.id; }
+  const std::string& name() const { return record_.name; }
+  ExchangeKind kind() const { return record_.kind; }
+  // Events committed per second.
+  RateCounter::Rates EventsIn() const { return events_in_.Get(); }
+
+  // Feeds `queue` every event committed from now on (after commit, in offset
+  // order) and starts it at the current head, atomically with respect to
+  // commits: no event is missed or given twice.
+  void AttachQueue(std::shared_ptr<Queue> queue);
+  void DetachQueue(const Queue* queue);
 
  private:
   struct Pending {
@@ -102,6 +114,12 @@ class ExchangeLog : public std::enable_shared_from_this<ExchangeLog> {
   EventStore* const store_;
   Executor* const executor_;
   Clock* const clock_;
+
+  RateCounter events_in_;
+  // Held while a commit's head moves and its events are handed to the
+  // queues, and while a queue attaches. Taken before mu_.
+  absl::Mutex fanout_mu_ ABSL_ACQUIRED_BEFORE(mu_);
+  std::vector<std::shared_ptr<Queue>> queues_ ABSL_GUARDED_BY(fanout_mu_);
 
   mutable absl::Mutex mu_;
   std::deque<Pending> queue_ ABSL_GUARDED_BY(mu_);

@@ -48,6 +48,14 @@ std::shared_ptr<ExchangeLog> Router::Find(absl::string_view name) const {
   return it == exchanges_.end() ? nullptr : it->second;
 }
 
+std::vector<std::shared_ptr<ExchangeLog>> Router::Logs() const {
+  absl::MutexLock lock(&mu_);
+  std::vector<std::shared_ptr<ExchangeLog>> logs;
+  logs.reserve(exchanges_.size());
+  for (const auto& [name, log] : exchanges_) logs.push_back(log);
+  return logs;
+}
+
 void Router::Publish(absl::string_view exchange, std::vector<EventInput> events,
                      PublishCallback done) {
   if (absl::Status status = ValidateName("exchange", exchange); !status.ok()) {
@@ -116,7 +124,10 @@ void Router::CreateExchange(
           absl::MutexLock lock(&mu_);
           exchanges_.insert_or_assign(name, std::move(log));
         }
-        if (existing != nullptr) existing->Close();
+        if (existing != nullptr) {
+          existing->Close();
+          if (deleted_listener_) deleted_listener_(*existing);
+        }
         std::move(done)(std::move(info));
       });
 }
@@ -149,6 +160,7 @@ void Router::DeleteExchange(std::string name,
           absl::MutexLock lock(&mu_);
           exchanges_.erase(name);
         }
+        if (deleted_listener_) deleted_listener_(*log);
         std::move(done)(absl::OkStatus());
       });
 }
@@ -162,11 +174,7 @@ absl::StatusOr<ExchangeInfo> Router::GetExchange(absl::string_view name) const {
 }
 
 std::vector<ExchangeInfo> Router::ListExchanges() const {
-  std::vector<std::shared_ptr<ExchangeLog>> logs;
-  {
-    absl::MutexLock lock(&mu_);
-    for (const auto& [name, log] : exchanges_) logs.push_back(log);
-  }
+  std::vector<std::shared_ptr<ExchangeLog>> logs = Logs();
   std::vector<ExchangeInfo> infos;
   infos.reserve(logs.size());
   for (const auto& log : logs) infos.push_back(log->Info());

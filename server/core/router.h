@@ -59,8 +59,19 @@ class Router {
 
   const PublishLimits& limits() const { return options_.limits; }
 
- private:
+  // The writer of an exchange, or nullptr.
   std::shared_ptr<ExchangeLog> Find(absl::string_view name) const;
+  // Every writer, in no particular order.
+  std::vector<std::shared_ptr<ExchangeLog>> Logs() const;
+
+  // Called (on a storage thread, under the admin lock) after an exchange row
+  // is gone: its queues and consumers went with it. Set once, before serving.
+  void SetExchangeDeletedListener(
+      absl::AnyInvocable<void(const ExchangeLog& log)> listener) {
+    deleted_listener_ = std::move(listener);
+  }
+
+ private:
   std::shared_ptr<ExchangeLog> NewLog(ExchangeRecord record);
 
   const RouterOptions options_;
@@ -68,6 +79,7 @@ class Router {
   Executor* const executor_;
   Clock* const clock_;
 
+  absl::AnyInvocable<void(const ExchangeLog& log)> deleted_listener_;
   // Serialises admin operations (rare) so create/delete of one name never race.
   absl::Mutex admin_mu_;
   mutable absl::Mutex mu_;

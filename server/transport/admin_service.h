@@ -2,18 +2,21 @@
 #define EVROUTER_SERVER_TRANSPORT_ADMIN_SERVICE_H_
 
 #include "evrouter/v1/admin.grpc.pb.h"
+#include "server/core/queue_manager.h"
 #include "server/core/router.h"
 #include "server/transport/call_tracker.h"
 
 namespace evrouter::transport {
 
-// evrouter.v1.Admin: exchange management. Writes run on storage threads via
-// the router; reads are answered from memory.
+// evrouter.v1.Admin: exchanges (admin_service.cc), queues, consumers and
+// stats (admin_queue_service.cc). Writes run on storage threads via the
+// router and the queue manager; reads are answered from memory.
 class AdminService final : public v1::Admin::CallbackService {
  public:
-  // `router` and `calls` must outlive the service.
-  AdminService(core::Router* router, CallTracker* calls)
-      : router_(router), calls_(calls) {}
+  // `router`, `queues` and `calls` must outlive the service.
+  AdminService(core::Router* router, core::QueueManager* queues,
+               CallTracker* calls)
+      : router_(router), queues_(queues), calls_(calls) {}
 
   grpc::ServerUnaryReactor* CreateExchange(
       grpc::CallbackServerContext* context,
@@ -31,8 +34,42 @@ class AdminService final : public v1::Admin::CallbackService {
       const v1::DeleteExchangeRequest* request,
       v1::DeleteExchangeResponse* response) override;
 
+  grpc::ServerUnaryReactor* CreateQueue(grpc::CallbackServerContext* context,
+                                        const v1::CreateQueueRequest* request,
+                                        v1::Queue* response) override;
+  grpc::ServerUnaryReactor* GetQueue(grpc::CallbackServerContext* context,
+                                     const v1::GetQueueRequest* request,
+                                     v1::Queue* response) override;
+  grpc::ServerUnaryReactor* ListQueues(
+      grpc::CallbackServerContext* context,
+      const v1::ListQueuesRequest* request,
+      v1::ListQueuesResponse* response) override;
+  grpc::ServerUnaryReactor* DeleteQueue(
+      grpc::CallbackServerContext* context,
+      const v1::DeleteQueueRequest* request,
+      v1::DeleteQueueResponse* response) override;
+  grpc::ServerUnaryReactor* CreateConsumer(
+      grpc::CallbackServerContext* context,
+      const v1::CreateConsumerRequest* request,
+      v1::Consumer* response) override;
+  grpc::ServerUnaryReactor* ListConsumers(
+      grpc::CallbackServerContext* context,
+      const v1::ListConsumersRequest* request,
+      v1::ListConsumersResponse* response) override;
+  grpc::ServerUnaryReactor* SeekConsumer(grpc::CallbackServerContext* context,
+                                         const v1::SeekConsumerRequest* request,
+                                         v1::Consumer* response) override;
+  grpc::ServerUnaryReactor* DeleteConsumer(
+      grpc::CallbackServerContext* context,
+      const v1::DeleteConsumerRequest* request,
+      v1::DeleteConsumerResponse* response) override;
+  grpc::ServerUnaryReactor* GetStats(grpc::CallbackServerContext* context,
+                                     const v1::GetStatsRequest* request,
+                                     v1::Stats* response) override;
+
  private:
   core::Router* const router_;
+  core::QueueManager* const queues_;
   CallTracker* const calls_;
 };
 

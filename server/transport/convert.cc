@@ -89,4 +89,107 @@ void ToProto(const core::PublishedEvent& published, v1::PublishResult* out) {
   out->set_id(FormatUuid(published.id));
 }
 
+void ToProto(const Event& event, const std::string& exchange, v1::Event* out) {
+  out->set_id(FormatUuid(event.id));
+  out->set_type(event.type);
+  out->set_source(event.source);
+  auto& headers = *out->mutable_headers();
+  for (const auto& [key, value] : event.headers) headers[key] = value;
+  out->set_payload(event.payload);
+  out->set_content_type(event.content_type);
+  if (event.time.has_value()) ToProto(*event.time, out->mutable_time());
+  out->set_exchange(exchange);
+  out->set_offset(event.offset);
+  ToProto(event.stored_at, out->mutable_stored_at());
+}
+
+void ToProto(const core::QueueInfo& info, v1::Queue* out) {
+  out->set_name(info.name);
+  out->set_exchange(info.exchange);
+  for (const std::string& binding : info.bindings) out->add_bindings(binding);
+  out->set_limit_size(info.limit_size);
+  out->set_start_offset(info.start_offset);
+  ToProto(info.created_at, out->mutable_created_at());
+}
+
+void ToProto(const core::ConsumerInfo& info, v1::Consumer* out) {
+  out->set_queue(info.queue);
+  out->set_name(info.name);
+  out->set_state(info.active ? v1::CONSUMER_STATE_ACTIVE
+                             : v1::CONSUMER_STATE_SLEEPING);
+  out->set_committed_offset(info.committed_offset);
+  out->set_lag(info.lag);
+  ToProto(info.last_active_at, out->mutable_last_active_at());
+  ToProto(info.created_at, out->mutable_created_at());
+}
+
+namespace {
+
+void ToProto(const core::RateCounter::Rates& rates, v1::Rate* out) {
+  out->set_per_sec_10s(rates.per_sec_10s);
+  out->set_per_sec_1m(rates.per_sec_1m);
+}
+
+}  // namespace
+
+void ToProto(const core::Stats& stats, v1::Stats* out) {
+  ToProto(stats.at, out->mutable_at());
+  for (const core::ExchangeStats& exchange : stats.exchanges) {
+    v1::ExchangeStats* item = out->add_exchanges();
+    item->set_name(exchange.exchange.name);
+    item->set_kind(static_cast<v1::ExchangeKind>(
+        static_cast<int>(exchange.exchange.kind)));
+    item->set_head_offset(exchange.exchange.head_offset);
+    ToProto(exchange.events_in, item->mutable_events_in());
+  }
+  for (const core::QueueStats& queue : stats.queues) {
+    v1::QueueStats* item = out->add_queues();
+    item->set_name(queue.queue.name);
+    item->set_exchange(queue.queue.exchange);
+    ToProto(queue.events_out, item->mutable_events_out());
+    item->set_buffered(static_cast<uint32_t>(queue.buffered));
+    item->set_limit_size(queue.queue.limit_size);
+    item->set_fill_percent(queue.queue.limit_size == 0
+                               ? 0.0
+                               : 100.0 * static_cast<double>(queue.buffered) /
+                                     queue.queue.limit_size);
+    for (const core::ConsumerInfo& consumer : queue.consumers)
+      ToProto(consumer, item->add_consumers());
+  }
+}
+
+absl::StatusOr<absl::Time> FromProto(const google::protobuf::Timestamp& time,
+                                     absl::string_view field) {
+  // 0001-01-01T00:00:00Z .. 9999-12-31T23:59:59Z, as google.protobuf says.
+  constexpr int64_t kMinSeconds = -62135596800;
+  constexpr int64_t kMaxSeconds = 253402300799;
+  if (time.seconds() < kMinSeconds || time.seconds() > kMaxSeconds ||
+      time.nanos() < 0 || time.nanos() > 999'999'999) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field,
+                     ": not a valid timestamp (years 1..9999, nanos in "
+                     "[0, 999999999])"));
+  }
+  return absl::FromUnixSeconds(time.seconds()) +
+         absl::Nanoseconds(time.nanos());
+}
+
+absl::StatusOr<absl::Duration> FromProto(
+    const google::protobuf::Duration& duration, absl::Duration max,
+    absl::string_view field) {
+  if (duration.seconds() < 0 || duration.nanos() < 0 ||
+      duration.nanos() > 999'999'999) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": must be a non-negative duration"));
+  }
+  absl::Duration value =
+      absl::Seconds(duration.seconds()) + absl::Nanoseconds(duration.nanos());
+  if (value > max) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": ", absl::FormatDuration(value),
+                     " is above the limit ", absl::FormatDuration(max)));
+  }
+  return value;
+}
+
 }  // namespace evrouter::transport

@@ -1,6 +1,7 @@
 #ifndef EVROUTER_SERVER_TRANSPORT_CONVERT_H_
 #define EVROUTER_SERVER_TRANSPORT_CONVERT_H_
 
+#include <google/protobuf/duration.pb.h>
 #include <google/protobuf/timestamp.pb.h>
 
 #include "absl/status/statusor.h"
@@ -9,6 +10,7 @@
 #include "evrouter/v1/event.pb.h"
 #include "evrouter/v1/publisher.pb.h"
 #include "server/core/exchange_log.h"
+#include "server/core/queue_manager.h"
 #include "server/core/validation.h"
 
 namespace evrouter::transport {
@@ -29,6 +31,20 @@ absl::StatusOr<ExchangeKind> ToExchangeKind(v1::ExchangeKind kind,
 void ToProto(const core::ExchangeInfo& info, v1::Exchange* out);
 void ToProto(const core::PublishedEvent& published, v1::PublishResult* out);
 void ToProto(absl::Time time, google::protobuf::Timestamp* out);
+// A stored event as delivered, with exchange, offset and stored_at.
+void ToProto(const Event& event, const std::string& exchange, v1::Event* out);
+void ToProto(const core::QueueInfo& info, v1::Queue* out);
+void ToProto(const core::ConsumerInfo& info, v1::Consumer* out);
+void ToProto(const core::Stats& stats, v1::Stats* out);
+
+// A timestamp from a request: INVALID_ARGUMENT naming `field` unless it is
+// within years 1..9999 with nanos in [0, 1e9).
+absl::StatusOr<absl::Time> FromProto(const google::protobuf::Timestamp& time,
+                                     absl::string_view field);
+// A non-negative duration from a request, at most `max`.
+absl::StatusOr<absl::Duration> FromProto(
+    const google::protobuf::Duration& duration, absl::Duration max,
+    absl::string_view field);
 
 }  // namespace evrouter::transport
 

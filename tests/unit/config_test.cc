@@ -270,6 +270,10 @@ TEST(ServerConfigTest, HelpMentionsEveryVariableAndFlag) {
       "EVROUTER_MAX_MESSAGE_BYTES",
       "EVROUTER_MAX_PENDING_BYTES",
       "EVROUTER_MAX_STREAM_BATCHES",
+      "EVROUTER_CATCHUP_THREADS",
+      "EVROUTER_CATCHUP_CHUNK_EVENTS",
+      "EVROUTER_OFFSET_FLUSH_INTERVAL",
+      "EVROUTER_MAX_RESPONSE_BYTES",
       "EVROUTER_DEDUP_WINDOW",
       "EVROUTER_DEDUP_MAX_IDS",
       "EVROUTER_STARTUP_TIMEOUT",
@@ -281,13 +285,29 @@ TEST(ServerConfigTest, HelpMentionsEveryVariableAndFlag) {
 
   std::string help = ServerConfigHelp();
   for (const std::string& name : asked) EXPECT_THAT(help, HasSubstr(name));
-  for (const char* flag :
-       {"--listen", "--pg-dsn", "--pg-pool-size", "--max-payload-bytes",
-        "--max-headers", "--max-header-bytes", "--max-batch-events",
-        "--max-message-bytes", "--max-pending-bytes", "--max-stream-batches",
-        "--dedup-window", "--dedup-max-ids", "--startup-timeout",
-        "--shutdown-grace", "--health-check-interval", "--log-level",
-        "--migrate-only", "--version", "--help"}) {
+  for (const char* flag : {"--listen",
+                           "--pg-dsn",
+                           "--pg-pool-size",
+                           "--max-payload-bytes",
+                           "--max-headers",
+                           "--max-header-bytes",
+                           "--max-batch-events",
+                           "--max-message-bytes",
+                           "--max-pending-bytes",
+                           "--max-stream-batches",
+                           "--catchup-threads",
+                           "--catchup-chunk-events",
+                           "--offset-flush-interval",
+                           "--max-response-bytes",
+                           "--dedup-window",
+                           "--dedup-max-ids",
+                           "--startup-timeout",
+                           "--shutdown-grace",
+                           "--health-check-interval",
+                           "--log-level",
+                           "--migrate-only",
+                           "--version",
+                           "--help"}) {
     EXPECT_THAT(help, HasSubstr(flag));
   }
 }

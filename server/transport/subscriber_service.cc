@@ -1,0 +1,544 @@
+#include "server/transport/subscriber_service.h"
+
+#include <grpcpp/alarm.h>
+
+#include <deque>
+#include <memory>
+#include <optional>
+#include <utility>
+
+#include "server/transport/convert.h"
+#include "server/transport/status.h"
+#include "server/transport/tracked_unary_reactor.h"
+
+namespace evrouter::transport {
+namespace {
+
+constexpr absl::Duration kMaxFetchWait = absl::Seconds(60);
+constexpr uint32_t kDefaultFetchEvents = 100;
+constexpr uint32_t kMaxFetchEvents = 10000;
+
+absl::StatusOr<core::SubscribeSpec::Position> ToPosition(
+    v1::StartPosition position) {
+  switch (position) {
+    case v1::START_POSITION_RESUME:
+      return core::SubscribeSpec::Position::kResume;
+    case v1::START_POSITION_EARLIEST:
+      return core::SubscribeSpec::Position::kEarliest;
+    case v1::START_POSITION_LATEST:
+      return core::SubscribeSpec::Position::kLatest;
+    case v1::START_POSITION_OFFSET:
+      return core::SubscribeSpec::Position::kOffset;
+    case v1::START_POSITION_TIME:
+      return core::SubscribeSpec::Position::kTime;
+    default:
+      return absl::InvalidArgumentError(
+          "start.position: not a known StartPosition");
+  }
+}
+
+absl::StatusOr<core::SubscribeSpec> ToSubscribeSpec(
+    const v1::SubscribeStart& start) {
+  core::SubscribeSpec spec;
+  spec.field_prefix = "start.";
+  spec.queue = start.queue();
+  spec.consumer = start.consumer();
+  absl::StatusOr<core::SubscribeSpec::Position> position =
+      ToPosition(start.position());
+  if (!position.ok()) return position.status();
+  spec.position = *position;
+  spec.offset = start.offset();
+  if (spec.position == core::SubscribeSpec::Position::kTime) {
+    if (!start.has_time()) {
+      return absl::InvalidArgumentError(
+          "start.time: required for START_POSITION_TIME");
+    }
+    absl::StatusOr<absl::Time> time = FromProto(start.time(), "start.time");
+    if (!time.ok()) return time.status();
+    spec.time = *time;
+  }
+  spec.max_in_flight = start.max_in_flight();
+  spec.takeover = start.takeover();
+  return spec;
+}
+
+}  // namespace
+
+// One Subscribe stream. The first request attaches a subscription; then the
+// reactor alternates between asking it for a delivery and writing that
+// delivery (split into responses of bounded size), while acks are read
+// concurrently and handed to the subscription, which releases credit. It
+// deletes itself once gRPC is done with it and no callback of the
+// subscription is outstanding.
+class SubscriberService::StreamReactor final
+    : public grpc::ServerBidiReactor<v1::SubscribeRequest,
+                                     v1::SubscribeResponse>,
+      public SubscriberService::Endable {
+ public:
+  explicit StreamReactor(SubscriberService* service)
+      : service_(service), admitted_(service->calls_->Enter()) {
+    if (!admitted_) {
+      absl::MutexLock lock(&mu_);
+      EndLocked(grpc::Status(grpc::StatusCode::UNAVAILABLE, kShuttingDown));
+      return;
+    }
+    service_->Register(this);
+    StartRead(&request_);
+  }
+
+  void End() override {
+    std::shared_ptr<core::Subscription> subscription;
+    {
+      absl::MutexLock lock(&mu_);
+      EndLocked(grpc::Status(grpc::StatusCode::UNAVAILABLE, kShuttingDown));
+      subscription = subscription_;
+    }
+    if (subscription) subscription->Close();
+  }
+
+  void OnReadDone(bool ok) override {
+    if (!ok) {  // the client half-closed, or the stream broke
+      bool keep_going;
+      {
+        absl::MutexLock lock(&mu_);
+        // Without acks to wait for, a half-closed stream keeps delivering
+        // (a broken one is cancelled: OnCancel ends it).
+        keep_going = auto_ack_ && subscription_ != nullptr;
+      }
+      if (!keep_going) EndWith(grpc::Status::OK);
+      return;
+    }
+    switch (request_.request_case()) {
+      case v1::SubscribeRequest::kStart:
+        OnStart();
+        return;
+      case v1::SubscribeRequest::kAck:
+        OnAck(request_.ack().offset());
+        return;
+      default:
+        EndWith(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                             "request: set start or ack"));
+        return;
+    }
+  }
+
+  void OnWriteDone(bool ok) override {
+    bool next = false;
+    uint64_t auto_ack = 0;
+    std::shared_ptr<core::Subscription> subscription;
+    {
+      absl::MutexLock lock(&mu_);
+      writing_ = false;
+      if (!ok) {
+        EndLocked(grpc::Status(grpc::StatusCode::CANCELLED,
+                               "stream broken while writing events"));
+      } else if (!writes_.empty()) {
+        const v1::SubscribeResponse& written = writes_.front();
+        if (auto_ack_ && written.events_size() > 0) {
+          auto_ack = written.events(written.events_size() - 1).offset();
+          subscription = subscription_;
+        }
+        writes_.pop_front();
+      }
+      if (!final_.has_value() && writes_.empty()) {
+        next = true;
+        ++refs_;
+      }
+      WriteNextLocked();
+      MaybeFinishLocked();
+    }
+    // Before the next delivery is asked for, so the credit is back.
+    if (auto_ack > 0) subscription->Ack(auto_ack).IgnoreError();
+    if (next) RequestNext();
+    if (!ok) CloseSubscription();
+  }
+
+  void OnCancel() override {
+    {
+      absl::MutexLock lock(&mu_);
+      EndLocked(grpc::Status::CANCELLED);
+    }
+    CloseSubscription();
+  }
+
+  void OnDone() override {
+    if (admitted_) {
+      service_->Forget(this);
+      service_->calls_->Leave();
+    }
+    CloseSubscription();
+    Unref();
+  }
+
+ private:
+  void OnStart() {
+    {
+      absl::MutexLock lock(&mu_);
+      if (started_) {
+        EndLocked(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                               "start: only the first request may be start"));
+        return;
+      }
+      started_ = true;
+      auto_ack_ = request_.start().auto_ack();
+      ++refs_;  // held by the Subscribe callback
+    }
+    absl::StatusOr<core::SubscribeSpec> spec =
+        ToSubscribeSpec(request_.start());
+    if (!spec.ok()) {
+      OnSubscribed(spec.status());
+      return;
+    }
+    service_->queues_->Subscribe(
+        *std::move(spec),
+        [this](absl::StatusOr<std::shared_ptr<core::Subscription>> result) {
+          OnSubscribed(std::move(result));
+        });
+  }
+
+  void OnSubscribed(
+      absl::StatusOr<std::shared_ptr<core::Subscription>> result) {
+    bool close = false;
+    bool next = false;
+    {
+      absl::MutexLock lock(&mu_);
+      if (!result.ok()) {
+        EndLocked(ToGrpcStatus(result.status()));
+      } else {
+        subscription_ = *result;
+        if (final_.has_value()) {
+          close = true;  // ended while attaching
+        } else {
+          request_.Clear();
+          StartRead(&request_);  // acks from now on
+          next = true;
+          ++refs_;
+        }
+      }
+    }
+    if (close) (*result)->Close();
+    if (next) RequestNext();
+    Unref();
+  }
+
+  void OnAck(uint64_t offset) {
+    std::shared_ptr<core::Subscription> subscription;
+    {
+      absl::MutexLock lock(&mu_);
+      subscription = subscription_;
+    }
+    if (subscription == nullptr) {
+      EndWith(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                           "request: the first request must be start"));
+      return;
+    }
+    // Outside the lock: a freed credit may deliver inline.
+    absl::Status status = subscription->Ack(offset);
+    if (!status.ok()) {
+      EndWith(ToGrpcStatus(status));
+      return;
+    }
+    absl::MutexLock lock(&mu_);
+    if (final_.has_value()) return;
+    request_.Clear();
+    StartRead(&request_);
+  }
+
+  // Caller holds a ref for the delivery callback.
+  void RequestNext() {
+    std::shared_ptr<core::Subscription> subscription;
+    {
+      absl::MutexLock lock(&mu_);
+      subscription = subscription_;
+    }
+    subscription->Next([this](absl::StatusOr<core::Delivery> delivery) {
+      OnDelivery(std::move(delivery));
+    });
+  }
+
+  void OnDelivery(absl::StatusOr<core::Delivery> delivery) {
+    {
+      absl::MutexLock lock(&mu_);
+      if (!delivery.ok()) {
+        EndLocked(ToGrpcStatus(delivery.status()));
+      } else if (!final_.has_value()) {
+        QueueResponsesLocked(*delivery);
+        WriteNextLocked();
+      }
+      MaybeFinishLocked();
+    }
+    Unref();
+  }
+
+  void QueueResponsesLocked(const core::Delivery& delivery)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    const std::string& exchange = subscription_->exchange();
+    size_t bytes = 0;
+    writes_.emplace_back();
+    for (const std::shared_ptr<const Event>& event : delivery.events) {
+      v1::SubscribeResponse* response = &writes_.back();
+      if (response->events_size() > 0 &&
+          bytes + event->payload.size() > service_->max_response_bytes_) {
+        writes_.emplace_back();
+        response = &writes_.back();
+        bytes = 0;
+      }
+      ToProto(*event, exchange, response->add_events());
+      bytes += event->payload.size() + event->type.size() + 128;
+    }
+    writes_.back().set_caught_up(delivery.caught_up);
+  }
+
+  void WriteNextLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (writing_ || finishing_ || final_.has_value() || writes_.empty()) return;
+    writing_ = true;
+    StartWrite(&writes_.front());
+  }
+
+  // Ends the stream with `status` (the first reason wins) once no write is
+  // outstanding.
+  void EndLocked(grpc::Status status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (!final_.has_value()) final_ = std::move(status);
+    // Unsent responses are dropped; the one being written completes.
+    while (writes_.size() > (writing_ ? 1u : 0u)) writes_.pop_back();
+    MaybeFinishLocked();
+  }
+
+  void EndWith(grpc::Status status) {
+    {
+      absl::MutexLock lock(&mu_);
+      EndLocked(std::move(status));
+    }
+    CloseSubscription();
+  }
+
+  void MaybeFinishLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (finishing_ || writing_ || !final_.has_value()) return;
+    finishing_ = true;
+    Finish(*final_);
+  }
+
+  void CloseSubscription() {
+    std::shared_ptr<core::Subscription> subscription;
+    {
+      absl::MutexLock lock(&mu_);
+      subscription = subscription_;
+    }
+    if (subscription) subscription->Close();
+  }
+
+  void Unref() {
+    bool last;
+    {
+      absl::MutexLock lock(&mu_);
+      last = --refs_ == 0;
+    }
+    if (last) delete this;
+  }
+
+  SubscriberService* const service_;
+  const bool admitted_;
+  v1::SubscribeRequest request_;  // the read buffer; one read in flight
+
+  absl::Mutex mu_;
+  std::shared_ptr<core::Subscription> subscription_ ABSL_GUARDED_BY(mu_);
+  std::deque<v1::SubscribeResponse> writes_ ABSL_GUARDED_BY(mu_);
+  std::optional<grpc::Status> final_ ABSL_GUARDED_BY(mu_);
+  int refs_ ABSL_GUARDED_BY(mu_) = 1;  // gRPC's, plus outstanding callbacks
+  bool started_ ABSL_GUARDED_BY(mu_) = false;
+  bool auto_ack_ ABSL_GUARDED_BY(mu_) = false;
+  bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  bool finishing_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+// One Fetch: attaches a subscription for the call, takes one delivery
+// (waiting up to `wait` for live events), and detaches.
+class SubscriberService::FetchReactor final
+    : public grpc::ServerUnaryReactor,
+      public SubscriberService::Endable {
+ public:
+  FetchReactor(SubscriberService* service, v1::FetchResponse* response)
+      : service_(service),
+        response_(response),
+        admitted_(service->calls_->Enter()) {}
+
+  void Start(const v1::FetchRequest& request) {
+    if (!admitted_) {
+      Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, kShuttingDown));
+      return;
+    }
+    service_->Register(this);
+    uint32_t max_events = request.max_events();
+    if (max_events == 0) max_events = kDefaultFetchEvents;
+    if (max_events > kMaxFetchEvents) {
+      Finish(ToGrpcStatus(absl::InvalidArgumentError(
+          absl::StrCat("max_events: ", max_events, " is above the limit ",
+                       kMaxFetchEvents))));
+      return;
+    }
+    absl::StatusOr<absl::Duration> wait =
+        FromProto(request.wait(), kMaxFetchWait, "wait");
+    if (!wait.ok()) {
+      Finish(ToGrpcStatus(wait.status()));
+      return;
+    }
+    wait_ = *wait;
+    core::SubscribeSpec spec;
+    spec.queue = request.queue();
+    spec.consumer = request.consumer();
+    spec.max_in_flight = max_events;
+    spec.report_caught_up = false;
+    {
+      absl::MutexLock lock(&mu_);
+      ++refs_;
+    }
+    service_->queues_->Subscribe(
+        std::move(spec),
+        [this](absl::StatusOr<std::shared_ptr<core::Subscription>> result) {
+          OnSubscribed(std::move(result));
+        });
+  }
+
+  void End() override { Wake(); }
+  void OnCancel() override { Wake(); }
+
+  void OnDone() override {
+    if (admitted_) {
+      service_->Forget(this);
+      service_->calls_->Leave();
+    }
+    Unref();
+  }
+
+ private:
+  void OnSubscribed(
+      absl::StatusOr<std::shared_ptr<core::Subscription>> result) {
+    if (!result.ok()) {
+      Finish(ToGrpcStatus(result.status()));
+      Unref();
+      return;
+    }
+    std::shared_ptr<core::Subscription> subscription = *result;
+    bool woken;
+    {
+      absl::MutexLock lock(&mu_);
+      subscription_ = subscription;
+      woken = woken_;
+      ++refs_;  // the delivery callback
+      if (wait_ > absl::ZeroDuration() && !woken) {
+        ++refs_;  // the alarm callback
+        alarm_set_ = true;
+        alarm_.Set(absl::ToChronoTime(absl::Now() + wait_),
+                   [this](bool /*fired*/) {
+                     Wake();
+                     Unref();
+                   });
+      }
+    }
+    subscription->Next([this](absl::StatusOr<core::Delivery> delivery) {
+      OnDelivery(std::move(delivery));
+    });
+    if (wait_ == absl::ZeroDuration() || woken) subscription->Wake();
+    Unref();
+  }
+
+  void Wake() {
+    std::shared_ptr<core::Subscription> subscription;
+    {
+      absl::MutexLock lock(&mu_);
+      woken_ = true;
+      subscription = subscription_;
+    }
+    if (subscription) subscription->Wake();
+  }
+
+  void OnDelivery(absl::StatusOr<core::Delivery> delivery) {
+    std::shared_ptr<core::Subscription> subscription;
+    bool alarm_set;
+    {
+      absl::MutexLock lock(&mu_);
+      subscription = subscription_;
+      alarm_set = alarm_set_;
+    }
+    if (alarm_set) alarm_.Cancel();
+    subscription->Close();  // the consumer sleeps again, nothing committed
+    if (delivery.ok()) {
+      for (const std::shared_ptr<const Event>& event : delivery->events)
+        ToProto(*event, subscription->exchange(), response_->add_events());
+    }
+    Finish(ToGrpcStatus(delivery.status()));
+    Unref();
+  }
+
+  void Unref() {
+    bool last;
+    {
+      absl::MutexLock lock(&mu_);
+      last = --refs_ == 0;
+    }
+    if (last) delete this;
+  }
+
+ private:
+  SubscriberService* const service_;
+  v1::FetchResponse* const response_;
+  const bool admitted_;
+  absl::Duration wait_;
+  grpc::Alarm alarm_;
+
+  absl::Mutex mu_;
+  std::shared_ptr<core::Subscription> subscription_ ABSL_GUARDED_BY(mu_);
+  int refs_ ABSL_GUARDED_BY(mu_) = 1;  // gRPC's, plus outstanding callbacks
+  bool woken_ ABSL_GUARDED_BY(mu_) = false;
+  bool alarm_set_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+grpc::ServerBidiReactor<v1::SubscribeRequest, v1::SubscribeResponse>*
+SubscriberService::Subscribe(grpc::CallbackServerContext* /*context*/) {
+  return new StreamReactor(this);
+}
+
+grpc::ServerUnaryReactor* SubscriberService::Fetch(
+    grpc::CallbackServerContext* /*context*/, const v1::FetchRequest* request,
+    v1::FetchResponse* response) {
+  auto* reactor = new FetchReactor(this, response);
+  reactor->Start(*request);
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* SubscriberService::Ack(
+    grpc::CallbackServerContext* /*context*/, const v1::AckRequest* request,
+    v1::AckResponse* response) {
+  bool admitted;
+  TrackedUnaryReactor* reactor = TrackedUnaryReactor::Start(calls_, &admitted);
+  if (!admitted) return reactor;
+  queues_->Ack(request->queue(), request->consumer(), request->offset(),
+               [reactor, response](absl::StatusOr<uint64_t> committed) {
+                 if (committed.ok()) response->set_committed_offset(*committed);
+                 reactor->Finish(ToGrpcStatus(committed.status()));
+               });
+  return reactor;
+}
+
+void SubscriberService::Register(Endable* call) {
+  bool end;
+  {
+    absl::MutexLock lock(&calls_mu_);
+    open_.insert(call);
+    end = ending_;
+  }
+  if (end) call->End();
+}
+
+void SubscriberService::Forget(Endable* call) {
+  absl::MutexLock lock(&calls_mu_);
+  open_.erase(call);
+}
+
+void SubscriberService::EndStreams() {
+  absl::MutexLock lock(&calls_mu_);
+  ending_ = true;
+  for (Endable* call : open_) call->End();
+}
+
+}  // namespace evrouter::transport

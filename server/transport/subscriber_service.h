@@ -1,0 +1,66 @@
+#ifndef EVROUTER_SERVER_TRANSPORT_SUBSCRIBER_SERVICE_H_
+#define EVROUTER_SERVER_TRANSPORT_SUBSCRIBER_SERVICE_H_
+
+#include <cstddef>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/synchronization/mutex.h"
+#include "evrouter/v1/subscriber.grpc.pb.h"
+#include "server/core/queue_manager.h"
+#include "server/transport/call_tracker.h"
+
+namespace evrouter::transport {
+
+// evrouter.v1.Subscriber over the callback API: streams and fetches read a
+// queue through core::Subscription; acks go back to it. One write in flight
+// per stream, the next delivery requested from OnWriteDone. Never blocks a
+// reactor thread.
+class SubscriberService final : public v1::Subscriber::CallbackService {
+ public:
+  // `queues` and `calls` must outlive the service. A response carries at most
+  // `max_response_bytes` of events (one event larger than that goes alone).
+  SubscriberService(core::QueueManager* queues, CallTracker* calls,
+                    size_t max_response_bytes)
+      : queues_(queues),
+        calls_(calls),
+        max_response_bytes_(max_response_bytes) {}
+
+  // For shutdown, after calls->StartDrain(): open streams end UNAVAILABLE
+  // after their write in flight (their consumers fall asleep, offsets kept);
+  // waiting fetches answer with what they have.
+  void EndStreams();
+
+  // A call that EndStreams can end.
+  class Endable {
+   public:
+    virtual ~Endable() = default;
+    virtual void End() = 0;
+  };
+  class StreamReactor;
+  class FetchReactor;
+
+  grpc::ServerBidiReactor<v1::SubscribeRequest, v1::SubscribeResponse>*
+  Subscribe(grpc::CallbackServerContext* context) override;
+  grpc::ServerUnaryReactor* Fetch(grpc::CallbackServerContext* context,
+                                  const v1::FetchRequest* request,
+                                  v1::FetchResponse* response) override;
+  grpc::ServerUnaryReactor* Ack(grpc::CallbackServerContext* context,
+                                const v1::AckRequest* request,
+                                v1::AckResponse* response) override;
+
+ private:
+  void Register(Endable* call);
+  void Forget(Endable* call);
+
+  core::QueueManager* const queues_;
+  CallTracker* const calls_;
+  const size_t max_response_bytes_;
+  absl::Mutex calls_mu_;
+  absl::flat_hash_set<Endable*> open_ ABSL_GUARDED_BY(calls_mu_);
+  bool ending_ ABSL_GUARDED_BY(calls_mu_) = false;
+};
+
+}  // namespace evrouter::transport
+
+#endif  // EVROUTER_SERVER_TRANSPORT_SUBSCRIBER_SERVICE_H_
