@@ -75,6 +75,12 @@ for m in \
     evrouter.v1.Publisher/Publish evrouter.v1.Publisher/PublishStream \
     evrouter.v1.Admin/CreateExchange evrouter.v1.Admin/GetExchange \
     evrouter.v1.Admin/ListExchanges evrouter.v1.Admin/DeleteExchange \
+    evrouter.v1.Admin/CreateQueue evrouter.v1.Admin/GetQueue \
+    evrouter.v1.Admin/ListQueues evrouter.v1.Admin/DeleteQueue \
+    evrouter.v1.Admin/CreateConsumer evrouter.v1.Admin/ListConsumers \
+    evrouter.v1.Admin/SeekConsumer evrouter.v1.Admin/DeleteConsumer \
+    evrouter.v1.Admin/GetStats evrouter.v1.Subscriber/Subscribe \
+    evrouter.v1.Subscriber/Fetch evrouter.v1.Subscriber/Ack \
     grpc.health.v1.Health/Check grpc.health.v1.Health/Watch; do
   grep -qxF "$m" "$out" || evr_fail "method $m not listed by reflection: $(cat "$out")"
 done
@@ -160,11 +166,85 @@ PY
 ok evrouter.v1.Admin/GetExchange '{"name": "orders"}'
 check "GetExchange after PublishStream" 'd["headOffset"] == "5"'
 
+# --- queues and consumers ---------------------------------------------------
+ok evrouter.v1.Admin/CreateQueue \
+  '{"name": "shipping", "exchange": "orders", "bindings": ["order.shipped", "order.closed"], "fromEarliest": true}'
+check "CreateQueue" 'd["name"] == "shipping" and d["exchange"] == "orders" and d["bindings"] == ["order.closed", "order.shipped"] and d["limitSize"] == 10000'
+ok evrouter.v1.Admin/CreateQueue '{"name": "late", "exchange": "orders", "bindings": ["#"]}'
+check "CreateQueue at head" 'd["startOffset"] == "5"'
+expect_error evrouter.v1.Admin/CreateQueue \
+  '{"name": "shipping", "exchange": "orders", "bindings": ["order.*"]}' already_exists
+expect_error evrouter.v1.Admin/CreateQueue '{"name": "q", "exchange": "nope", "bindings": ["a"]}' not_found
+expect_error evrouter.v1.Admin/CreateQueue '{"name": "q", "exchange": "orders", "bindings": ["a.b*"]}' \
+  invalid_argument 'bindings[0]'
+ok evrouter.v1.Admin/GetQueue '{"name": "shipping"}'
+check "GetQueue" 'd["name"] == "shipping" and d.get("startOffset", "0") == "0"'
+ok evrouter.v1.Admin/ListQueues '{"exchange": "orders"}'
+check "ListQueues" '[q["name"] for q in d["queues"]] == ["late", "shipping"]'
+
+# Pull: Fetch does not commit, Ack does.
+ok evrouter.v1.Subscriber/Fetch '{"queue": "shipping", "consumer": "puller", "maxEvents": 2}'
+check "Fetch" '[e["offset"] for e in d["events"]] == ["3", "4"] and d["events"][0]["exchange"] == "orders"'
+ok evrouter.v1.Subscriber/Fetch '{"queue": "shipping", "consumer": "puller", "maxEvents": 2}'
+check "Fetch again" '[e["offset"] for e in d["events"]] == ["3", "4"]'
+ok evrouter.v1.Subscriber/Ack '{"queue": "shipping", "consumer": "puller", "offset": "4"}'
+check "Ack" 'd["committedOffset"] == "4"'
+ok evrouter.v1.Subscriber/Fetch '{"queue": "shipping", "consumer": "puller", "wait": "0.1s"}'
+check "Fetch after Ack" '[e["offset"] for e in d["events"]] == ["5"]'
+
+# Tail a queue: autoAck makes the server commit what it wrote. The stream
+# runs until cancelled, so it runs in the background until the events came.
+evr_buf -d '{"start": {"queue": "shipping", "consumer": "tail", "autoAck": true}}' \
+  "$url/evrouter.v1.Subscriber/Subscribe" >"$EVR_TMP/tail" 2>&1 &
+tail_pid=$!
+for _ in $(seq 300); do
+  grep -q '"caughtUp": true' "$EVR_TMP/tail" && break
+  sleep 0.1
+done
+grep -q '"caughtUp": true' "$EVR_TMP/tail" || evr_fail "Subscribe did not catch up: $(cat "$EVR_TMP/tail")"
+ok evrouter.v1.Admin/ListConsumers '{"queue": "shipping"}'
+check "ListConsumers while tailing" \
+  '{c["name"]: c["state"] for c in d["consumers"]} == {"puller": "CONSUMER_STATE_SLEEPING", "tail": "CONSUMER_STATE_ACTIVE"}'
+kill "$tail_pid" 2>/dev/null || true
+wait "$tail_pid" 2>/dev/null || true
+python3 - "$EVR_TMP/tail" <<'PY' || evr_fail "Subscribe delivered the wrong events: $(cat "$EVR_TMP/tail")"
+import json, sys
+text = open(sys.argv[1]).read()
+dec, i, offsets = json.JSONDecoder(), 0, []
+while True:
+    j = text.find("{", i)
+    if j < 0:
+        break
+    obj, i = dec.raw_decode(text, j)
+    offsets += [e["offset"] for e in obj.get("events", [])]
+assert offsets == ["3", "4", "5"], offsets
+PY
+for _ in $(seq 300); do
+  call evrouter.v1.Admin/ListConsumers '{"queue": "shipping"}'
+  grep -q ACTIVE "$out" || break
+  sleep 0.1
+done
+check "tail consumer sleeps with its offset" \
+  '[(c["name"], c["state"], c.get("committedOffset")) for c in d["consumers"]] == [("puller", "CONSUMER_STATE_SLEEPING", "4"), ("tail", "CONSUMER_STATE_SLEEPING", "5")]'
+
+ok evrouter.v1.Admin/SeekConsumer '{"queue": "shipping", "name": "tail", "offset": "4"}'
+check "SeekConsumer" 'd["committedOffset"] == "3" and d["lag"] == "2"'
+ok evrouter.v1.Admin/CreateConsumer '{"queue": "late", "name": "admin-made"}'
+check "CreateConsumer" 'd["state"] == "CONSUMER_STATE_SLEEPING" and d["committedOffset"] == "5"'
+ok evrouter.v1.Admin/GetStats '{}'
+check "GetStats" '[e["name"] for e in d["exchanges"]] == ["audit", "orders"] and d["exchanges"][1]["headOffset"] == "5" and [q["name"] for q in d["queues"]] == ["late", "shipping"] and "eventsIn" in d["exchanges"][1]'
+ok evrouter.v1.Admin/DeleteConsumer '{"queue": "shipping", "name": "tail"}'
+expect_error evrouter.v1.Admin/DeleteConsumer '{"queue": "shipping", "name": "tail"}' not_found
+ok evrouter.v1.Admin/DeleteQueue '{"name": "late"}'
+expect_error evrouter.v1.Admin/GetQueue '{"name": "late"}' not_found
+
 # --- delete -----------------------------------------------------------------
 ok evrouter.v1.Admin/DeleteExchange '{"name": "orders"}'
 check "DeleteExchange" 'd == {}'
 expect_error evrouter.v1.Admin/GetExchange '{"name": "orders"}' not_found
 ok evrouter.v1.Admin/ListExchanges '{}'
 check "ListExchanges after delete" '[e["name"] for e in d["exchanges"]] == ["audit"]'
+ok evrouter.v1.Admin/ListQueues '{}'
+check "queues went with their exchange" 'd.get("queues", []) == []'
 
 echo "buf curl e2e: every RPC OK"
