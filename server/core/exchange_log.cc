@@ -230,6 +230,7 @@ void ExchangeLog::CommitRound() {
   if (status.ok() && !rows.empty())
     status = store_->AppendEvents(record_.id, rows);
 
+  Completions deliveries;
   if (status.ok() && !rows.empty()) {
     absl::MutexLock fanout(&fanout_mu_);
     {
@@ -248,13 +249,15 @@ void ExchangeLog::CommitRound() {
       for (Event& row : rows)
         committed.push_back(std::make_shared<const Event>(std::move(row)));
       for (const std::shared_ptr<Queue>& queue : queues_)
-        queue->OnCommitted(committed, head);
+        queue->OnCommitted(committed, head, &deliveries);
     }
   } else if (!status.ok()) {
     // The transaction may or may not have committed: re-read before reuse.
     absl::MutexLock lock(&mu_);
     head_known_ = false;
   }
+  // Live readers get their events outside every lock of the writer.
+  RunCompletions(std::move(deliveries));
 
   for (size_t i = 0; i < round.size(); ++i) {
     if (status.ok()) {

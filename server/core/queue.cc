@@ -49,36 +49,32 @@ bool Queue::Holds(const Event& event) const {
 }
 
 void Queue::OnCommitted(absl::Span<const std::shared_ptr<const Event>> events,
-                        uint64_t head) {
-  Subscription::Completions completions;
-  {
-    absl::MutexLock lock(&mu_);
-    if (!deleted_.ok()) return;
-    bool matched = false;
-    for (const std::shared_ptr<const Event>& event : events) {
-      if (!Holds(*event)) continue;
-      matched = true;
-      buffer_.push_back(event);
-    }
-    while (buffer_.size() > record_.limit_size) {
-      floor_ = buffer_.front()->offset;
-      buffer_.pop_front();
-    }
-    horizon_ = std::max(horizon_, head);
-    if (matched && !waiters_.empty()) {
-      std::vector<std::shared_ptr<Subscription>> waiters;
-      waiters.swap(waiters_);
-      for (const std::shared_ptr<Subscription>& waiter : waiters) {
-        waiter->waiting_ = false;
-        waiter->TryDeliverLocked(&completions);
-      }
+                        uint64_t head, Completions* out) {
+  absl::MutexLock lock(&mu_);
+  if (!deleted_.ok()) return;
+  bool matched = false;
+  for (const std::shared_ptr<const Event>& event : events) {
+    if (!Holds(*event)) continue;
+    matched = true;
+    buffer_.push_back(event);
+  }
+  while (buffer_.size() > record_.limit_size) {
+    floor_ = buffer_.front()->offset;
+    buffer_.pop_front();
+  }
+  horizon_ = std::max(horizon_, head);
+  if (matched && !waiters_.empty()) {
+    std::vector<std::shared_ptr<Subscription>> waiters;
+    waiters.swap(waiters_);
+    for (const std::shared_ptr<Subscription>& waiter : waiters) {
+      waiter->waiting_ = false;
+      waiter->TryDeliverLocked(out);
     }
   }
-  Subscription::Run(std::move(completions));
 }
 
 void Queue::OnHeadRecovered(uint64_t head) {
-  Subscription::Completions completions;
+  Completions completions;
   {
     absl::MutexLock lock(&mu_);
     if (head <= horizon_) return;
@@ -126,7 +122,7 @@ std::shared_ptr<ConsumerState> Queue::GetOrCreateConsumer(
 absl::StatusOr<std::shared_ptr<Subscription>> Queue::Attach(
     const std::string& name, Start start, uint32_t max_in_flight, bool takeover,
     bool report_caught_up) {
-  Subscription::Completions completions;
+  Completions completions;
   absl::StatusOr<std::shared_ptr<Subscription>> result;
   {
     absl::MutexLock lock(&mu_);
@@ -235,7 +231,7 @@ absl::StatusOr<ConsumerInfo> Queue::Seek(const std::string& name,
 }
 
 absl::Status Queue::DeleteConsumer(const std::string& name) {
-  Subscription::Completions completions;
+  Completions completions;
   {
     absl::MutexLock lock(&mu_);
     auto it = consumers_.find(name);
@@ -258,7 +254,7 @@ absl::Status Queue::DeleteConsumer(const std::string& name) {
 }
 
 void Queue::MarkDeleted(absl::Status status) {
-  Subscription::Completions completions;
+  Completions completions;
   {
     absl::MutexLock lock(&mu_);
     if (!deleted_.ok()) return;
@@ -337,7 +333,7 @@ Subscription::Subscription(std::shared_ptr<Queue> queue,
       report_caught_up_(report_caught_up),
       chunk_events_(queue_->context_->catchup_chunk_events) {}
 
-void Subscription::Run(Completions completions) {
+void RunCompletions(Completions completions) {
   for (Completion& completion : completions)
     std::move(completion.done)(std::move(completion.result));
 }

@@ -77,6 +77,14 @@ struct QueueContext {
 
 class Subscription;
 
+// A delivery decided under a queue's lock, handed over after it is released.
+struct Completion {
+  DeliveryCallback done;
+  absl::StatusOr<Delivery> result;
+};
+using Completions = std::vector<Completion>;
+void RunCompletions(Completions completions);
+
 // One durable consumer of a queue. Guarded by its queue's mutex.
 struct ConsumerState {
   ConsumerRecord record;
@@ -96,8 +104,10 @@ class Queue : public std::enable_shared_from_this<Queue> {
   // with an offset above `head` reaches this queue through OnCommitted.
   void StartAt(uint64_t head);
   // Committed events in offset order, and the exchange head after them.
+  // Deliveries to waiting readers are added to `out`, for the caller to run
+  // once it holds no lock.
   void OnCommitted(absl::Span<const std::shared_ptr<const Event>> events,
-                   uint64_t head);
+                   uint64_t head, Completions* out);
 
   // The exchange head moved to `head` without OnCommitted (a commit whose
   // reply was lost): events up to it are read from the store.
@@ -206,11 +216,6 @@ class Subscription : public std::enable_shared_from_this<Subscription> {
 
  private:
   friend class Queue;
-  struct Completion {
-    DeliveryCallback done;
-    absl::StatusOr<Delivery> result;
-  };
-  using Completions = std::vector<Completion>;
 
   // The *Locked helpers run with the queue's lock held (they assert it: the
   // lock belongs to another object, so the analysis cannot see it).
@@ -222,7 +227,9 @@ class Subscription : public std::enable_shared_from_this<Subscription> {
   void DetachLocked();
   // One catch-up read, on a read thread.
   void ReadChunk(uint64_t from, uint64_t floor, size_t limit);
-  static void Run(Completions completions);
+  static void Run(Completions completions) {
+    RunCompletions(std::move(completions));
+  }
 
   const std::shared_ptr<Queue> queue_;
   // The fields below are guarded by queue_->mu_.
