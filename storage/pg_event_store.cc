@@ -77,6 +77,9 @@ const std::vector<std::string>& EventColumns() {
   return *kColumns;
 }
 
+// Offsets are gapless, so the range bound is exact; it keeps the plan an
+// index range scan even before the table was analyzed (without it Postgres
+// may scan every row above $2 and sort them: ~100x slower far behind).
 constexpr std::string_view kReadEvents = R"sql(
 SELECT event_offset, id::text, type, source, headers::text, content_type,
        encode(payload, 'hex'),
@@ -84,7 +87,7 @@ SELECT event_offset, id::text, type, source, headers::text, content_type,
        (EXTRACT(EPOCH FROM stored_at) * 1000000)::bigint,
        publisher_id
 FROM events
-WHERE exchange_id = $1 AND event_offset >= $2
+WHERE exchange_id = $1 AND event_offset >= $2 AND event_offset < $2 + $3
 ORDER BY event_offset
 LIMIT $3)sql";
 
@@ -393,13 +396,16 @@ class PgEventStore : public EventStore {
                                                 uint64_t from_offset,
                                                 size_t limit) override {
     std::vector<Event> out;
+    // from + limit must stay a bigint in the range bound.
+    const int64_t from = ClampToInt64(from_offset);
+    const int64_t bounded_limit = std::min(
+        ClampToInt64(limit), std::numeric_limits<int64_t>::max() - from);
     absl::Status status =
         pool_.Run("read events", nullptr, [&](pqxx::connection& conn) {
           out.clear();
           pqxx::read_transaction tx(conn);
-          pqxx::result result =
-              tx.exec_params(std::string(kReadEvents), exchange_id,
-                             ClampToInt64(from_offset), ClampToInt64(limit));
+          pqxx::result result = tx.exec_params(
+              std::string(kReadEvents), exchange_id, from, bounded_limit);
           if (result.empty()) return CheckExchangeExists(tx, exchange_id);
           out.reserve(result.size());
           for (const pqxx::row& row : result) {

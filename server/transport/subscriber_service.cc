@@ -87,13 +87,7 @@ class SubscriberService::StreamReactor final
   }
 
   void End() override {
-    std::shared_ptr<core::Subscription> subscription;
-    {
-      absl::MutexLock lock(&mu_);
-      EndLocked(grpc::Status(grpc::StatusCode::UNAVAILABLE, kShuttingDown));
-      subscription = subscription_;
-    }
-    if (subscription) subscription->Close();
+    EndWith(grpc::Status(grpc::StatusCode::UNAVAILABLE, kShuttingDown));
   }
 
   void OnReadDone(bool ok) override {
@@ -172,16 +166,20 @@ class SubscriberService::StreamReactor final
 
  private:
   void OnStart() {
+    bool duplicate;
     {
       absl::MutexLock lock(&mu_);
-      if (started_) {
-        EndLocked(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                               "start: only the first request may be start"));
-        return;
+      duplicate = started_;
+      if (!duplicate) {
+        started_ = true;
+        auto_ack_ = request_.start().auto_ack();
+        ++refs_;  // held by the Subscribe callback
       }
-      started_ = true;
-      auto_ack_ = request_.start().auto_ack();
-      ++refs_;  // held by the Subscribe callback
+    }
+    if (duplicate) {
+      EndWith(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                           "start: only the first request may be start"));
+      return;
     }
     absl::StatusOr<core::SubscribeSpec> spec =
         ToSubscribeSpec(request_.start());
@@ -216,7 +214,7 @@ class SubscriberService::StreamReactor final
         }
       }
     }
-    if (close) (*result)->Close();
+    if (close) CloseSubscription();
     if (next) RequestNext();
     Unref();
   }
@@ -267,6 +265,9 @@ class SubscriberService::StreamReactor final
       }
       MaybeFinishLocked();
     }
+    // Ended by the subscription (takeover, deletion, a failed read): it is
+    // detached already; this lets the stream finish.
+    if (!delivery.ok()) CloseSubscription();
     Unref();
   }
 
@@ -312,19 +313,29 @@ class SubscriberService::StreamReactor final
     CloseSubscription();
   }
 
+  // Finishes once the stream should end, no write is outstanding and the
+  // consumer is detached: a client that sees the end can subscribe again at
+  // once without finding its consumer still ACTIVE.
   void MaybeFinishLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (finishing_ || writing_ || !final_.has_value()) return;
+    if (subscription_ != nullptr && !detached_) return;
     finishing_ = true;
     Finish(*final_);
   }
 
+  // Detaches the subscription (idempotent); every path that ends the stream
+  // calls it.
   void CloseSubscription() {
     std::shared_ptr<core::Subscription> subscription;
     {
       absl::MutexLock lock(&mu_);
       subscription = subscription_;
     }
-    if (subscription) subscription->Close();
+    if (subscription == nullptr) return;
+    subscription->Close();
+    absl::MutexLock lock(&mu_);
+    detached_ = true;
+    MaybeFinishLocked();
   }
 
   void Unref() {
@@ -349,6 +360,7 @@ class SubscriberService::StreamReactor final
   bool auto_ack_ ABSL_GUARDED_BY(mu_) = false;
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
   bool finishing_ ABSL_GUARDED_BY(mu_) = false;
+  bool detached_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 // One Fetch: attaches a subscription for the call, takes one delivery

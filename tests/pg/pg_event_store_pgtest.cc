@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <limits>
 #include <memory>
 #include <string>
 #include <thread>
@@ -323,6 +324,12 @@ TEST_F(PgEventStoreTest, LargeBatchAppendsAndReadsInPages) {
   absl::StatusOr<std::vector<Event>> none = store_->ReadEvents(id, 1, 0);
   ASSERT_TRUE(none.ok());
   EXPECT_TRUE(none->empty());
+  // The offset range bound never overflows a bigint.
+  absl::StatusOr<std::vector<Event>> far =
+      store_->ReadEvents(id, std::numeric_limits<uint64_t>::max(),
+                         std::numeric_limits<size_t>::max());
+  ASSERT_TRUE(far.ok()) << far.status();
+  EXPECT_TRUE(far->empty());
 }
 
 TEST_F(PgEventStoreTest, HeadOffsetIsZeroWhenEmpty) {

@@ -44,6 +44,8 @@ class ServerProcess {
   int Stop(int signal, absl::Duration within = absl::Seconds(30));
 
   bool running() const { return pid_ > 0; }
+  // The process id while running, -1 otherwise.
+  pid_t pid() const { return pid_; }
   // 127.0.0.1:PORT once started.
   const std::string& address() const { return address_; }
   // A client for this server (10 s deadline per call); a new one after each
