@@ -1,23 +1,51 @@
 #include "client/evrouter_client.h"
 
 #include <algorithm>
+#include <cstdint>
+#include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "client/channel.h"
 #include "client/grpc_status.h"
+#include "client/proto_time.h"
 
 namespace evrouter::client {
 namespace {
 
+using evrouter::v1::Admin;
+using evrouter::v1::Consumer;
 using evrouter::v1::Event;
 using evrouter::v1::Exchange;
 using evrouter::v1::PublishStreamRequest;
 using evrouter::v1::PublishStreamResponse;
+using evrouter::v1::Queue;
 using grpc::health::v1::HealthCheckResponse;
 
 void SetDeadline(grpc::ClientContext& context, absl::Duration timeout) {
   context.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
+}
+
+// One unary call with a deadline `timeout` from now.
+template <typename Stub, typename Request, typename Response>
+absl::StatusOr<Response> CallUnary(
+    Stub& stub,
+    grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&,
+                                 Response*),
+    const Request& request, absl::Duration timeout) {
+  grpc::ClientContext context;
+  SetDeadline(context, timeout);
+  Response response;
+  grpc::Status status = (stub.*method)(&context, request, &response);
+  if (!status.ok()) return ToAbslStatus(status);
+  return response;
+}
+
+template <typename T>
+std::vector<T> TakeAll(google::protobuf::RepeatedPtrField<T>* field) {
+  return std::vector<T>(std::make_move_iterator(field->begin()),
+                        std::make_move_iterator(field->end()));
 }
 
 void MoveEvents(std::vector<Event> events,
@@ -96,6 +124,7 @@ Client::Client(ClientOptions options)
       channel_(CreateInsecureChannel(options_.server)),
       admin_(evrouter::v1::Admin::NewStub(channel_)),
       publisher_(evrouter::v1::Publisher::NewStub(channel_)),
+      subscriber_(evrouter::v1::Subscriber::NewStub(channel_)),
       health_(grpc::health::v1::Health::NewStub(channel_)) {}
 
 absl::StatusOr<Exchange> Client::CreateExchange(
@@ -141,6 +170,137 @@ absl::Status Client::DeleteExchange(std::string_view name) {
   SetDeadline(context, options_.timeout);
   evrouter::v1::DeleteExchangeResponse response;
   return ToAbslStatus(admin_->DeleteExchange(&context, request, &response));
+}
+
+absl::StatusOr<Queue> Client::CreateQueue(
+    std::string_view name, std::string_view exchange,
+    const std::vector<std::string>& bindings, uint32_t limit_size,
+    bool from_earliest) {
+  evrouter::v1::CreateQueueRequest request;
+  request.set_name(std::string(name));
+  request.set_exchange(std::string(exchange));
+  for (const std::string& binding : bindings) request.add_bindings(binding);
+  request.set_limit_size(limit_size);
+  request.set_from_earliest(from_earliest);
+  return CallUnary(*admin_, &Admin::Stub::CreateQueue, request,
+                   options_.timeout);
+}
+
+absl::StatusOr<Queue> Client::GetQueue(std::string_view name) {
+  evrouter::v1::GetQueueRequest request;
+  request.set_name(std::string(name));
+  return CallUnary(*admin_, &Admin::Stub::GetQueue, request, options_.timeout);
+}
+
+absl::StatusOr<std::vector<Queue>> Client::ListQueues(
+    std::string_view exchange) {
+  evrouter::v1::ListQueuesRequest request;
+  request.set_exchange(std::string(exchange));
+  absl::StatusOr<evrouter::v1::ListQueuesResponse> response =
+      CallUnary(*admin_, &Admin::Stub::ListQueues, request, options_.timeout);
+  if (!response.ok()) return response.status();
+  return TakeAll(response->mutable_queues());
+}
+
+absl::Status Client::DeleteQueue(std::string_view name) {
+  evrouter::v1::DeleteQueueRequest request;
+  request.set_name(std::string(name));
+  return CallUnary(*admin_, &Admin::Stub::DeleteQueue, request,
+                   options_.timeout)
+      .status();
+}
+
+absl::StatusOr<Consumer> Client::CreateConsumer(std::string_view queue,
+                                                std::string_view name) {
+  evrouter::v1::CreateConsumerRequest request;
+  request.set_queue(std::string(queue));
+  request.set_name(std::string(name));
+  return CallUnary(*admin_, &Admin::Stub::CreateConsumer, request,
+                   options_.timeout);
+}
+
+absl::StatusOr<std::vector<Consumer>> Client::ListConsumers(
+    std::string_view queue) {
+  evrouter::v1::ListConsumersRequest request;
+  request.set_queue(std::string(queue));
+  absl::StatusOr<evrouter::v1::ListConsumersResponse> response = CallUnary(
+      *admin_, &Admin::Stub::ListConsumers, request, options_.timeout);
+  if (!response.ok()) return response.status();
+  return TakeAll(response->mutable_consumers());
+}
+
+absl::StatusOr<Consumer> Client::SeekConsumer(std::string_view queue,
+                                              std::string_view name,
+                                              uint64_t offset) {
+  evrouter::v1::SeekConsumerRequest request;
+  request.set_queue(std::string(queue));
+  request.set_name(std::string(name));
+  request.set_offset(offset);
+  return CallUnary(*admin_, &Admin::Stub::SeekConsumer, request,
+                   options_.timeout);
+}
+
+absl::StatusOr<Consumer> Client::SeekConsumer(std::string_view queue,
+                                              std::string_view name,
+                                              absl::Time time) {
+  evrouter::v1::SeekConsumerRequest request;
+  request.set_queue(std::string(queue));
+  request.set_name(std::string(name));
+  *request.mutable_time() = ToTimestamp(time);
+  return CallUnary(*admin_, &Admin::Stub::SeekConsumer, request,
+                   options_.timeout);
+}
+
+absl::Status Client::DeleteConsumer(std::string_view queue,
+                                    std::string_view name) {
+  evrouter::v1::DeleteConsumerRequest request;
+  request.set_queue(std::string(queue));
+  request.set_name(std::string(name));
+  return CallUnary(*admin_, &Admin::Stub::DeleteConsumer, request,
+                   options_.timeout)
+      .status();
+}
+
+absl::StatusOr<evrouter::v1::Stats> Client::GetStats() {
+  return CallUnary(*admin_, &Admin::Stub::GetStats,
+                   evrouter::v1::GetStatsRequest(), options_.timeout);
+}
+
+absl::StatusOr<std::vector<Event>> Client::Fetch(std::string_view queue,
+                                                 std::string_view consumer,
+                                                 uint32_t max_events,
+                                                 absl::Duration wait) {
+  wait = std::max(wait, absl::ZeroDuration());
+  evrouter::v1::FetchRequest request;
+  request.set_queue(std::string(queue));
+  request.set_consumer(std::string(consumer));
+  request.set_max_events(max_events);
+  *request.mutable_wait() = ToDurationProto(wait);
+  absl::StatusOr<evrouter::v1::FetchResponse> response =
+      CallUnary(*subscriber_, &evrouter::v1::Subscriber::Stub::Fetch, request,
+                options_.timeout + wait);
+  if (!response.ok()) return response.status();
+  return TakeAll(response->mutable_events());
+}
+
+absl::StatusOr<uint64_t> Client::Ack(std::string_view queue,
+                                     std::string_view consumer,
+                                     uint64_t offset) {
+  evrouter::v1::AckRequest request;
+  request.set_queue(std::string(queue));
+  request.set_consumer(std::string(consumer));
+  request.set_offset(offset);
+  absl::StatusOr<evrouter::v1::AckResponse> response =
+      CallUnary(*subscriber_, &evrouter::v1::Subscriber::Stub::Ack, request,
+                options_.timeout);
+  if (!response.ok()) return response.status();
+  return response->committed_offset();
+}
+
+std::unique_ptr<Subscription> Client::Subscribe(
+    const evrouter::v1::SubscribeStart& start) {
+  return std::unique_ptr<Subscription>(
+      new Subscription(*subscriber_, channel_, start, options_.stream_timeout));
 }
 
 absl::StatusOr<std::vector<evrouter::v1::PublishResult>> Client::Publish(

@@ -14,9 +14,11 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "client/subscription.h"
 #include "evrouter/v1/admin.grpc.pb.h"
 #include "evrouter/v1/event.pb.h"
 #include "evrouter/v1/publisher.grpc.pb.h"
+#include "evrouter/v1/subscriber.grpc.pb.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 
 namespace evrouter::client {
@@ -89,6 +91,59 @@ class Client {
   // Deletes an exchange and all its stored events.
   absl::Status DeleteExchange(std::string_view name);
 
+  // Creates a queue on `exchange` (NOT_FOUND when it does not exist) with
+  // `bindings` (none for fanout); limit_size 0 means the server default. By
+  // default the queue starts at the exchange head; `from_earliest` includes
+  // the stored events. The same spec again returns the existing queue.
+  absl::StatusOr<evrouter::v1::Queue> CreateQueue(
+      std::string_view name, std::string_view exchange,
+      const std::vector<std::string>& bindings, uint32_t limit_size = 0,
+      bool from_earliest = false);
+  absl::StatusOr<evrouter::v1::Queue> GetQueue(std::string_view name);
+  // Queues sorted by name; only those of `exchange` unless it is empty.
+  absl::StatusOr<std::vector<evrouter::v1::Queue>> ListQueues(
+      std::string_view exchange = "");
+  // Deletes a queue and its consumers.
+  absl::Status DeleteQueue(std::string_view name);
+
+  // Creates a SLEEPING consumer at the start of `queue`, or returns the
+  // existing one unchanged.
+  absl::StatusOr<evrouter::v1::Consumer> CreateConsumer(std::string_view queue,
+                                                        std::string_view name);
+  // Consumers sorted by queue and name; only those of `queue` unless empty.
+  absl::StatusOr<std::vector<evrouter::v1::Consumer>> ListConsumers(
+      std::string_view queue = "");
+  // Moves a SLEEPING consumer so that its next delivery is the first queue
+  // event at or after `offset` (>= 1), or stored at or after `time`.
+  // FAILED_PRECONDITION while the consumer is ACTIVE.
+  absl::StatusOr<evrouter::v1::Consumer> SeekConsumer(std::string_view queue,
+                                                      std::string_view name,
+                                                      uint64_t offset);
+  absl::StatusOr<evrouter::v1::Consumer> SeekConsumer(std::string_view queue,
+                                                      std::string_view name,
+                                                      absl::Time time);
+  // Deletes a consumer; an open stream of it ends with NOT_FOUND.
+  absl::Status DeleteConsumer(std::string_view queue, std::string_view name);
+
+  // Rates, heads, buffer fill and consumer lag of the whole server.
+  absl::StatusOr<evrouter::v1::Stats> GetStats();
+
+  // Pull: up to `max_events` (0 = server default) events after the
+  // consumer's committed offset, waiting up to `wait` for the first one; the
+  // call's deadline is the unary timeout plus `wait`. Commits nothing.
+  absl::StatusOr<std::vector<evrouter::v1::Event>> Fetch(
+      std::string_view queue, std::string_view consumer, uint32_t max_events,
+      absl::Duration wait);
+  // Commits `offset` for the consumer (cumulative) and returns the committed
+  // offset afterwards (unchanged when `offset` is not above it).
+  absl::StatusOr<uint64_t> Ack(std::string_view queue,
+                               std::string_view consumer, uint64_t offset);
+
+  // Opens a subscription stream (deadline: stream_timeout) and sends `start`.
+  // Errors, including a refused start, arrive through Subscription::Next().
+  std::unique_ptr<Subscription> Subscribe(
+      const evrouter::v1::SubscribeStart& start);
+
   // Stores `events` in `exchange`, all or nothing; results in event order.
   absl::StatusOr<std::vector<evrouter::v1::PublishResult>> Publish(
       std::string_view exchange, std::vector<evrouter::v1::Event> events);
@@ -109,6 +164,7 @@ class Client {
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<evrouter::v1::Admin::Stub> admin_;
   std::unique_ptr<evrouter::v1::Publisher::Stub> publisher_;
+  std::unique_ptr<evrouter::v1::Subscriber::Stub> subscriber_;
   std::unique_ptr<grpc::health::v1::Health::Stub> health_;
 };
 

@@ -1,11 +1,17 @@
 #include "client/cli/cli_args.h"
 
+#include <algorithm>
+#include <cmath>
+#include <limits>
 #include <optional>
 #include <utility>
 
 #include "absl/status/status.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "client/proto_time.h"
 
 namespace evrouter::cli {
 namespace {
@@ -18,12 +24,118 @@ struct FlagSpec {
 };
 
 constexpr FlagSpec kFlags[] = {
-    {"server", FlagKind::kValue},  {"json", FlagKind::kBool},
-    {"timeout", FlagKind::kValue}, {"help", FlagKind::kBool},
-    {"kind", FlagKind::kValue},    {"type", FlagKind::kValue},
-    {"source", FlagKind::kValue},  {"content-type", FlagKind::kValue},
-    {"header", FlagKind::kValue},  {"id", FlagKind::kValue},
+    {"server", FlagKind::kValue},     {"json", FlagKind::kBool},
+    {"timeout", FlagKind::kValue},    {"help", FlagKind::kBool},
+    {"kind", FlagKind::kValue},       {"type", FlagKind::kValue},
+    {"source", FlagKind::kValue},     {"content-type", FlagKind::kValue},
+    {"header", FlagKind::kValue},     {"id", FlagKind::kValue},
+    {"exchange", FlagKind::kValue},   {"binding", FlagKind::kValue},
+    {"limit-size", FlagKind::kValue}, {"from-earliest", FlagKind::kBool},
+    {"queue", FlagKind::kValue},      {"offset", FlagKind::kValue},
+    {"time", FlagKind::kValue},       {"consumer", FlagKind::kValue},
+    {"from", FlagKind::kValue},       {"max-in-flight", FlagKind::kValue},
+    {"takeover", FlagKind::kBool},    {"limit", FlagKind::kValue},
+    {"wait", FlagKind::kValue},
 };
+
+// The commands each command-specific flag applies to; a flag not listed
+// here (--server, --json, ...) applies everywhere.
+struct FlagScope {
+  std::string_view flag;
+  Command command;
+};
+
+constexpr FlagScope kFlagScopes[] = {
+    {"kind", Command::kExchangeCreate},
+    {"type", Command::kPublish},
+    {"source", Command::kPublish},
+    {"content-type", Command::kPublish},
+    {"header", Command::kPublish},
+    {"id", Command::kPublish},
+    {"exchange", Command::kQueueCreate},
+    {"exchange", Command::kQueueList},
+    {"binding", Command::kQueueCreate},
+    {"limit-size", Command::kQueueCreate},
+    {"from-earliest", Command::kQueueCreate},
+    {"queue", Command::kConsumerList},
+    {"offset", Command::kConsumerSeek},
+    {"time", Command::kConsumerSeek},
+    {"consumer", Command::kSubscribe},
+    {"from", Command::kSubscribe},
+    {"max-in-flight", Command::kSubscribe},
+    {"takeover", Command::kSubscribe},
+    {"limit", Command::kSubscribe},
+    {"wait", Command::kSubscribe},
+};
+
+// A subcommand of "exchange", "queue" or "consumer" and its operand count.
+struct SubCommand {
+  std::string_view name;
+  Command command;
+  size_t operands;
+};
+
+constexpr SubCommand kExchangeCommands[] = {
+    {"create", Command::kExchangeCreate, 1},
+    {"get", Command::kExchangeGet, 1},
+    {"list", Command::kExchangeList, 0},
+    {"delete", Command::kExchangeDelete, 1},
+};
+
+constexpr SubCommand kQueueCommands[] = {
+    {"create", Command::kQueueCreate, 1},
+    {"get", Command::kQueueGet, 1},
+    {"list", Command::kQueueList, 0},
+    {"delete", Command::kQueueDelete, 1},
+};
+
+constexpr SubCommand kConsumerCommands[] = {
+    {"create", Command::kConsumerCreate, 2},
+    {"list", Command::kConsumerList, 0},
+    {"seek", Command::kConsumerSeek, 2},
+    {"delete", Command::kConsumerDelete, 2},
+};
+
+// The command as typed, for messages.
+std::string_view CommandName(Command command) {
+  switch (command) {
+    case Command::kHelp:
+      return "help";
+    case Command::kExchangeCreate:
+      return "exchange create";
+    case Command::kExchangeGet:
+      return "exchange get";
+    case Command::kExchangeList:
+      return "exchange list";
+    case Command::kExchangeDelete:
+      return "exchange delete";
+    case Command::kQueueCreate:
+      return "queue create";
+    case Command::kQueueGet:
+      return "queue get";
+    case Command::kQueueList:
+      return "queue list";
+    case Command::kQueueDelete:
+      return "queue delete";
+    case Command::kConsumerCreate:
+      return "consumer create";
+    case Command::kConsumerList:
+      return "consumer list";
+    case Command::kConsumerSeek:
+      return "consumer seek";
+    case Command::kConsumerDelete:
+      return "consumer delete";
+    case Command::kPublish:
+      return "publish";
+    case Command::kSubscribe:
+      return "subscribe";
+    case Command::kStats:
+      return "stats";
+    case Command::kHealth:
+      return "health";
+  }
+  return "?";
+}
 
 struct Flag {
   std::string name;
@@ -89,6 +201,37 @@ absl::Status CheckOperandCount(const std::string& command,
   return absl::OkStatus();
 }
 
+// Parses "GROUP SUB OPERANDS..." (words[0] is the group) with `table`.
+// One operand is the name; two are the queue and the name.
+template <size_t N>
+absl::Status ParseSubCommand(const std::vector<std::string>& words,
+                             const SubCommand (&table)[N], CliArgs& args) {
+  const std::string& group = words[0];
+  if (words.size() < 2) {
+    std::vector<std::string> names;
+    for (const SubCommand& sub : table) names.emplace_back(sub.name);
+    return absl::InvalidArgumentError(absl::StrCat(
+        "missing ", group, " command (", absl::StrJoin(names, ", "), ")"));
+  }
+  const std::string& name = words[1];
+  const std::vector<std::string> operands(words.begin() + 2, words.end());
+  for (const SubCommand& sub : table) {
+    if (sub.name != name) continue;
+    args.command = sub.command;
+    absl::Status status = CheckOperandCount(
+        absl::StrCat(group, " ", name), operands, sub.operands, sub.operands);
+    if (!status.ok()) return status;
+    if (operands.size() == 1) args.name = operands[0];
+    if (operands.size() == 2) {
+      args.queue = operands[0];
+      args.name = operands[1];
+    }
+    return absl::OkStatus();
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown ", group, " command '", name, "'"));
+}
+
 // Sets args.command and the operands from the positional words.
 absl::Status ParseCommand(const std::vector<std::string>& words,
                           CliArgs& args) {
@@ -99,30 +242,11 @@ absl::Status ParseCommand(const std::vector<std::string>& words,
     return absl::OkStatus();
   }
   if (command == "exchange") {
-    if (words.size() < 2) {
-      return absl::InvalidArgumentError(
-          "missing exchange command (create, get, list, delete)");
-    }
-    const std::string& sub = words[1];
-    const std::vector<std::string> operands(words.begin() + 2, words.end());
-    if (sub == "list") {
-      args.command = Command::kExchangeList;
-      return CheckOperandCount(std::string("exchange list"), operands, 0, 0);
-    }
-    if (sub == "create") {
-      args.command = Command::kExchangeCreate;
-    } else if (sub == "get") {
-      args.command = Command::kExchangeGet;
-    } else if (sub == "delete") {
-      args.command = Command::kExchangeDelete;
-    } else {
-      return absl::InvalidArgumentError(
-          absl::StrCat("unknown exchange command '", sub, "'"));
-    }
-    absl::Status status =
-        CheckOperandCount(absl::StrCat("exchange ", sub), operands, 1, 1);
-    if (status.ok()) args.name = operands[0];
-    return status;
+    return ParseSubCommand(words, kExchangeCommands, args);
+  }
+  if (command == "queue") return ParseSubCommand(words, kQueueCommands, args);
+  if (command == "consumer") {
+    return ParseSubCommand(words, kConsumerCommands, args);
   }
   if (command == "publish") {
     args.command = Command::kPublish;
@@ -133,9 +257,20 @@ absl::Status ParseCommand(const std::vector<std::string>& words,
     args.payloads.assign(words.begin() + 2, words.end());
     return absl::OkStatus();
   }
+  const std::vector<std::string> operands(words.begin() + 1, words.end());
+  if (command == "subscribe") {
+    args.command = Command::kSubscribe;
+    absl::Status status =
+        CheckOperandCount(std::string("subscribe"), operands, 1, 1);
+    if (status.ok()) args.start.set_queue(operands[0]);
+    return status;
+  }
+  if (command == "stats") {
+    args.command = Command::kStats;
+    return CheckOperandCount(std::string("stats"), operands, 0, 0);
+  }
   if (command == "health") {
     args.command = Command::kHealth;
-    const std::vector<std::string> operands(words.begin() + 1, words.end());
     absl::Status status =
         CheckOperandCount(std::string("health"), operands, 0, 1);
     if (status.ok() && !operands.empty()) args.name = operands[0];
@@ -145,6 +280,66 @@ absl::Status ParseCommand(const std::vector<std::string>& words,
       absl::StrCat("unknown command '", command, "'"));
 }
 
+// INVALID_ARGUMENT unless `name` applies to `command` (see kFlagScopes).
+absl::Status CheckFlagScope(std::string_view name, Command command) {
+  std::vector<std::string> commands;
+  for (const FlagScope& scope : kFlagScopes) {
+    if (scope.flag != name) continue;
+    if (scope.command == command) return absl::OkStatus();
+    commands.push_back(
+        absl::StrCat("'", std::string(CommandName(scope.command)), "'"));
+  }
+  if (commands.empty()) return absl::OkStatus();  // a global flag
+  return absl::InvalidArgumentError(
+      absl::StrCat("--", std::string(name), " only applies to ",
+                   absl::StrJoin(commands, " and ")));
+}
+
+// A positive decimal integer no larger than `max`.
+absl::StatusOr<uint64_t> ParsePositive(std::string_view flag,
+                                       const std::string& value, uint64_t max) {
+  uint64_t number = 0;
+  const bool digits =
+      !value.empty() && std::all_of(value.begin(), value.end(), [](char c) {
+        return absl::ascii_isdigit(static_cast<unsigned char>(c));
+      });
+  if (!digits || !absl::SimpleAtoi(value, &number) || number == 0 ||
+      number > max) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--", std::string(flag), ": '", value,
+                     "' is not a positive integer up to ", max));
+  }
+  return number;
+}
+
+absl::StatusOr<absl::Time> ParseRfc3339(std::string_view flag,
+                                        const std::string& value) {
+  absl::Time time;
+  std::string error;
+  if (!absl::ParseTime(absl::RFC3339_full, value, &time, &error)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--", std::string(flag), ": '", value,
+        "' is not an RFC3339 time (2024-01-02T03:04:05Z): ", error));
+  }
+  return time;
+}
+
+// --wait: seconds ("2", "0.5") or a duration ("500ms"); positive.
+absl::StatusOr<absl::Duration> ParseWait(const std::string& value) {
+  double seconds = 0;
+  absl::Duration wait;
+  if (absl::SimpleAtod(value, &seconds) && std::isfinite(seconds)) {
+    wait = absl::Seconds(seconds);
+  } else if (!absl::ParseDuration(value, &wait)) {
+    wait = absl::ZeroDuration();
+  }
+  if (wait <= absl::ZeroDuration() || wait == absl::InfiniteDuration()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--wait: '", value, "' is not a positive number of seconds"));
+  }
+  return wait;
+}
+
 bool IsEventFlag(std::string_view name) {
   return name == "type" || name == "source" || name == "content-type" ||
          name == "header" || name == "id";
@@ -152,6 +347,10 @@ bool IsEventFlag(std::string_view name) {
 
 absl::Status ApplyFlag(const Flag& flag, CliArgs& args) {
   const std::string& name = flag.name;
+  if (absl::Status status = CheckFlagScope(name, args.command); !status.ok()) {
+    return status;
+  }
+  constexpr uint64_t kMaxUint32 = std::numeric_limits<uint32_t>::max();
   if (name == "server") {
     if (flag.value.empty()) {
       return absl::InvalidArgumentError("--server needs HOST:PORT");
@@ -168,19 +367,11 @@ absl::Status ApplyFlag(const Flag& flag, CliArgs& args) {
     }
     args.timeout = timeout;
   } else if (name == "kind") {
-    if (args.command != Command::kExchangeCreate) {
-      return absl::InvalidArgumentError(
-          "--kind only applies to 'exchange create'");
-    }
     absl::StatusOr<evrouter::v1::ExchangeKind> kind =
         ParseExchangeKind(flag.value);
     if (!kind.ok()) return kind.status();
     args.kind = *kind;
   } else if (IsEventFlag(name)) {
-    if (args.command != Command::kPublish) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("--", name, " only applies to 'publish'"));
-    }
     EventDefaults& defaults = args.event_defaults;
     if (name == "type") {
       defaults.type = flag.value;
@@ -199,8 +390,94 @@ absl::Status ApplyFlag(const Flag& flag, CliArgs& args) {
       defaults.headers.emplace_back(flag.value.substr(0, eq),
                                     flag.value.substr(eq + 1));
     }
+  } else if (name == "exchange") {
+    if (flag.value.empty()) {
+      return absl::InvalidArgumentError("--exchange needs a name");
+    }
+    args.exchange = flag.value;
+  } else if (name == "binding") {
+    args.bindings.push_back(flag.value);
+  } else if (name == "limit-size") {
+    absl::StatusOr<uint64_t> n = ParsePositive(name, flag.value, kMaxUint32);
+    if (!n.ok()) return n.status();
+    args.limit_size = static_cast<uint32_t>(*n);
+  } else if (name == "from-earliest") {
+    args.from_earliest = true;
+  } else if (name == "queue") {
+    if (flag.value.empty()) {
+      return absl::InvalidArgumentError("--queue needs a name");
+    }
+    args.queue = flag.value;
+  } else if (name == "offset") {
+    absl::StatusOr<uint64_t> offset =
+        ParsePositive(name, flag.value, std::numeric_limits<uint64_t>::max());
+    if (!offset.ok()) return offset.status();
+    args.seek_offset = *offset;
+  } else if (name == "time") {
+    absl::StatusOr<absl::Time> time = ParseRfc3339(name, flag.value);
+    if (!time.ok()) return time.status();
+    args.seek_time = *time;
+  } else if (name == "consumer") {
+    if (flag.value.empty()) {
+      return absl::InvalidArgumentError("--consumer needs a name");
+    }
+    args.start.set_consumer(flag.value);
+  } else if (name == "from") {
+    return ParseStartPosition(flag.value, args.start);
+  } else if (name == "max-in-flight") {
+    absl::StatusOr<uint64_t> n = ParsePositive(name, flag.value, kMaxUint32);
+    if (!n.ok()) return n.status();
+    args.start.set_max_in_flight(static_cast<uint32_t>(*n));
+  } else if (name == "takeover") {
+    args.start.set_takeover(true);
+  } else if (name == "limit") {
+    absl::StatusOr<uint64_t> n =
+        ParsePositive(name, flag.value, std::numeric_limits<uint64_t>::max());
+    if (!n.ok()) return n.status();
+    args.limit = *n;
+  } else if (name == "wait") {
+    absl::StatusOr<absl::Duration> wait = ParseWait(flag.value);
+    if (!wait.ok()) return wait.status();
+    args.wait = *wait;
   }
   return absl::OkStatus();
+}
+
+// Checks what a single flag cannot: required flags and exclusive pairs.
+absl::Status CheckCommandFlags(const CliArgs& args) {
+  switch (args.command) {
+    case Command::kPublish:
+      if (!args.payloads.empty() && args.event_defaults.type.empty()) {
+        return absl::InvalidArgumentError(
+            "publish with PAYLOAD arguments needs --type");
+      }
+      // An id names one event: copying it onto several payloads or stdin
+      // lines would store the first and report the rest as duplicates.
+      if (!args.event_id.empty() && args.payloads.size() != 1) {
+        return absl::InvalidArgumentError(kIdNeedsOnePayload);
+      }
+      return absl::OkStatus();
+    case Command::kQueueCreate:
+      if (args.exchange.empty()) {
+        return absl::InvalidArgumentError(
+            "queue create needs --exchange EXCHANGE");
+      }
+      return absl::OkStatus();
+    case Command::kConsumerSeek:
+      if (args.seek_offset.has_value() == args.seek_time.has_value()) {
+        return absl::InvalidArgumentError(
+            "consumer seek needs exactly one of --offset N and --time "
+            "RFC3339");
+      }
+      return absl::OkStatus();
+    case Command::kSubscribe:
+      if (args.start.consumer().empty()) {
+        return absl::InvalidArgumentError("subscribe needs --consumer NAME");
+      }
+      return absl::OkStatus();
+    default:
+      return absl::OkStatus();
+  }
 }
 
 }  // namespace
@@ -234,67 +511,49 @@ absl::StatusOr<CliArgs> ParseArgs(const std::vector<std::string>& args,
       return status;
     }
   }
-  if (result.command == Command::kPublish && !result.payloads.empty() &&
-      result.event_defaults.type.empty()) {
-    return absl::InvalidArgumentError(
-        "publish with PAYLOAD arguments needs --type");
-  }
-  // An id names one event: copying it onto several payloads or stdin lines
-  // would store the first and report the rest as duplicates.
-  if (result.command == Command::kPublish && !result.event_id.empty() &&
-      result.payloads.size() != 1) {
-    return absl::InvalidArgumentError(kIdNeedsOnePayload);
+  if (absl::Status status = CheckCommandFlags(result); !status.ok()) {
+    return status;
   }
   return result;
 }
 
-std::string ShortUsage() {
-  return "usage: evrouter [--server HOST:PORT] [--json] [--timeout DURATION] "
-         "COMMAND ...\n"
-         "commands: exchange create|get|list|delete, publish, health, help\n"
-         "run 'evrouter --help' for details\n";
-}
-
-std::string HelpText() {
-  return absl::StrJoin(
-      {
-          "usage: evrouter [GLOBAL FLAGS] COMMAND [ARGS]",
-          "",
-          "Global flags:",
-          "  --server HOST:PORT   server address (env EVROUTER_SERVER, "
-          "default 127.0.0.1:50051)",
-          "  --json               print one JSON object per line",
-          "  --timeout DURATION   deadline per call, e.g. 500ms, 10s "
-          "(default 10s)",
-          "  --help, -h           print this help",
-          "",
-          "Commands:",
-          "  exchange create NAME [--kind fanout|direct|topic]",
-          "                       create an exchange (default kind fanout)",
-          "  exchange get NAME    show one exchange",
-          "  exchange list        list all exchanges",
-          "  exchange delete NAME delete an exchange and its events",
-          "  publish EXCHANGE --type T [--source S] [--content-type CT]",
-          "          [--header K=V]... [--id UUID] [PAYLOAD ...]",
-          "                       publish one event per PAYLOAD argument;",
-          "                       without PAYLOAD, read one JSON event per "
-          "line from",
-          "                       stdin (evrouter.v1.Event, payload in "
-          "base64); the",
-          "                       flags fill fields a line leaves empty.",
-          "                       --id names the event and needs exactly one "
-          "PAYLOAD;",
-          "                       stdin lines carry their own \"id\" (none = "
-          "server-made)",
-          "  health [SERVICE]     print the serving status; exit 0 only when "
-          "SERVING",
-          "  help                 print this help",
-          "",
-          "Exit codes: 0 success, 1 error from the server or input, 2 usage "
-          "error.",
-          "",
-      },
-      "\n");
+absl::Status ParseStartPosition(std::string_view text,
+                                evrouter::v1::SubscribeStart& start) {
+  const std::string value(text);
+  start.clear_offset();
+  start.clear_time();
+  if (value == "resume") {
+    start.set_position(evrouter::v1::START_POSITION_RESUME);
+  } else if (value == "earliest") {
+    start.set_position(evrouter::v1::START_POSITION_EARLIEST);
+  } else if (value == "latest") {
+    start.set_position(evrouter::v1::START_POSITION_LATEST);
+  } else if (!value.empty() &&
+             absl::ascii_isdigit(static_cast<unsigned char>(value[0]))) {
+    absl::Time time;
+    std::string error;
+    if (absl::ParseTime(absl::RFC3339_full, value, &time, &error)) {
+      start.set_position(evrouter::v1::START_POSITION_TIME);
+      *start.mutable_time() = client::ToTimestamp(time);
+      return absl::OkStatus();
+    }
+    absl::StatusOr<uint64_t> offset =
+        ParsePositive("from", value, std::numeric_limits<uint64_t>::max());
+    if (!offset.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--from: '", value,
+                       "' is neither a positive offset nor an RFC3339 time "
+                       "(2024-01-02T03:04:05Z)"));
+    }
+    start.set_position(evrouter::v1::START_POSITION_OFFSET);
+    start.set_offset(*offset);
+  } else {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--from: '", value,
+                     "' is not resume, earliest, latest, an offset or an "
+                     "RFC3339 time"));
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace evrouter::cli

@@ -1,10 +1,16 @@
 #include "client/cli/commands.h"
 
+#include <memory>
 #include <utility>
+#include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "client/cli/event_input.h"
+#include "client/cli/help_text.h"
+#include "client/cli/interrupt_watcher.h"
 #include "client/cli/output_format.h"
 #include "client/cli/publish_lines.h"
+#include "client/cli/subscribe_loop.h"
 
 namespace evrouter::cli {
 namespace {
@@ -42,6 +48,91 @@ int RunPublish(const CliArgs& args, client::Client& client, std::istream& in,
   return kExitOk;
 }
 
+int RunSubscribe(const CliArgs& args, client::Client& client, std::ostream& out,
+                 std::ostream& err) {
+  std::unique_ptr<client::Subscription> subscription =
+      client.Subscribe(args.start);
+  SubscribeLoop loop(*subscription,
+                     SubscribeLoopOptions{.json = args.json,
+                                          .limit = args.limit,
+                                          .idle_wait = args.wait,
+                                          .close_grace = args.timeout});
+  absl::Status status;
+  {
+    InterruptWatcher watcher([&loop] { loop.Stop(); });
+    status = loop.Run(out, err);
+  }
+  out.flush();
+  if (!status.ok()) return Fail(status, err);
+  return kExitOk;
+}
+
+// Prints `result` with `format`, or the error.
+template <typename T, typename Format>
+int Print(const absl::StatusOr<T>& result, Format format, std::ostream& out,
+          std::ostream& err) {
+  if (!result.ok()) return Fail(result.status(), err);
+  out << format(*result);
+  return kExitOk;
+}
+
+int RunQueueOrConsumer(const CliArgs& args, client::Client& client,
+                       std::ostream& out, std::ostream& err) {
+  const bool json = args.json;
+  auto queue = [json](const evrouter::v1::Queue& q) {
+    return FormatQueue(q, json);
+  };
+  auto consumer = [json](const evrouter::v1::Consumer& c) {
+    return FormatConsumer(c, json);
+  };
+  switch (args.command) {
+    case Command::kQueueCreate:
+      return Print(client.CreateQueue(args.name, args.exchange, args.bindings,
+                                      args.limit_size, args.from_earliest),
+                   queue, out, err);
+    case Command::kQueueGet:
+      return Print(client.GetQueue(args.name), queue, out, err);
+    case Command::kQueueList:
+      return Print(
+          client.ListQueues(args.exchange),
+          [json](const std::vector<evrouter::v1::Queue>& queues) {
+            return FormatQueueList(queues, json);
+          },
+          out, err);
+    case Command::kQueueDelete: {
+      absl::Status status = client.DeleteQueue(args.name);
+      if (!status.ok()) return Fail(status, err);
+      out << FormatDeleted("queue", args.name, json);
+      return kExitOk;
+    }
+    case Command::kConsumerCreate:
+      return Print(client.CreateConsumer(args.queue, args.name), consumer, out,
+                   err);
+    case Command::kConsumerList:
+      return Print(
+          client.ListConsumers(args.queue),
+          [json](const std::vector<evrouter::v1::Consumer>& consumers) {
+            return FormatConsumerList(consumers, json);
+          },
+          out, err);
+    case Command::kConsumerSeek:
+      return Print(
+          args.seek_offset.has_value()
+              ? client.SeekConsumer(args.queue, args.name, *args.seek_offset)
+              : client.SeekConsumer(args.queue, args.name, *args.seek_time),
+          consumer, out, err);
+    case Command::kConsumerDelete: {
+      absl::Status status = client.DeleteConsumer(args.queue, args.name);
+      if (!status.ok()) return Fail(status, err);
+      out << FormatDeleted("consumer", absl::StrCat(args.queue, "/", args.name),
+                           json);
+      return kExitOk;
+    }
+    default:
+      return kExitUsage;
+  }
+}
+
 }  // namespace
 
 int RunCommand(const CliArgs& args, client::Client& client, std::istream& in,
@@ -71,11 +162,28 @@ int RunCommand(const CliArgs& args, client::Client& client, std::istream& in,
     case Command::kExchangeDelete: {
       absl::Status status = client.DeleteExchange(args.name);
       if (!status.ok()) return Fail(status, err);
-      out << FormatDeleted(args.name, args.json);
+      out << FormatDeleted("exchange", args.name, args.json);
       return kExitOk;
     }
+    case Command::kQueueCreate:
+    case Command::kQueueGet:
+    case Command::kQueueList:
+    case Command::kQueueDelete:
+    case Command::kConsumerCreate:
+    case Command::kConsumerList:
+    case Command::kConsumerSeek:
+    case Command::kConsumerDelete:
+      return RunQueueOrConsumer(args, client, out, err);
     case Command::kPublish:
       return RunPublish(args, client, in, out, err);
+    case Command::kSubscribe:
+      return RunSubscribe(args, client, out, err);
+    case Command::kStats: {
+      absl::StatusOr<evrouter::v1::Stats> stats = client.GetStats();
+      if (!stats.ok()) return Fail(stats.status(), err);
+      out << FormatStats(*stats, args.json);
+      return kExitOk;
+    }
     case Command::kHealth: {
       absl::StatusOr<grpc::health::v1::HealthCheckResponse::ServingStatus>
           health = client.Health(args.name);

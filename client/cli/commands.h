@@ -16,7 +16,9 @@ inline constexpr int kExitUsage = 2;
 
 // Runs the parsed command (not kHelp) against `client`: results go to `out`,
 // errors to `err` as "evrouter: CODE: message". `in` feeds publish without
-// payload arguments. Returns the exit code.
+// payload arguments. While subscribe runs, SIGINT and SIGTERM stop it
+// gracefully (see SubscribeLoop) instead of killing the process. Returns the
+// exit code.
 int RunCommand(const CliArgs& args, client::Client& client, std::istream& in,
                std::ostream& out, std::ostream& err);
 

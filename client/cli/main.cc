@@ -7,6 +7,7 @@
 
 #include "client/cli/cli_args.h"
 #include "client/cli/commands.h"
+#include "client/cli/help_text.h"
 #include "client/evrouter_client.h"
 
 int main(int argc, char** argv) {

@@ -9,6 +9,7 @@
 
 #include "absl/status/status.h"
 #include "evrouter/v1/admin.pb.h"
+#include "evrouter/v1/event.pb.h"
 #include "evrouter/v1/publisher.pb.h"
 #include "grpc/health/v1/health.pb.h"
 
@@ -30,8 +31,41 @@ std::string FormatExchange(const evrouter::v1::Exchange& exchange, bool json);
 std::string FormatExchangeList(
     const std::vector<evrouter::v1::Exchange>& exchanges, bool json);
 
-// "deleted exchange NAME", or "{}".
-std::string FormatDeleted(std::string_view name, bool json);
+// "deleted WHAT NAME" (e.g. "deleted queue q1"), or "{}".
+std::string FormatDeleted(std::string_view what, std::string_view name,
+                          bool json);
+
+// "key: value" lines, or one JSON line.
+std::string FormatQueue(const evrouter::v1::Queue& queue, bool json);
+
+// An aligned table with a header row, or one JSON line per queue.
+std::string FormatQueueList(const std::vector<evrouter::v1::Queue>& queues,
+                            bool json);
+
+// "ACTIVE", "SLEEPING" (or the enum name for other values).
+std::string ConsumerStateName(evrouter::v1::ConsumerState state);
+
+// "key: value" lines, or one JSON line.
+std::string FormatConsumer(const evrouter::v1::Consumer& consumer, bool json);
+
+// An aligned table with a header row, or one JSON line per consumer.
+std::string FormatConsumerList(
+    const std::vector<evrouter::v1::Consumer>& consumers, bool json);
+
+// True when `bytes` is valid UTF-8 without control characters (C0, DEL,
+// C1), so it prints on one line as it is.
+bool IsPrintableUtf8(std::string_view bytes);
+
+// One delivered event: "offset=N type=T id=ID payload=TEXT", with
+// "payload_base64=..." instead when the payload is not printable UTF-8; or
+// the event's JSON line (payload in base64, offset always present).
+std::string FormatEvent(const evrouter::v1::Event& event, bool json);
+
+// Three aligned tables separated by a blank line: exchanges (kind, head,
+// events in per second over 10 s and 1 min), queues (events out per second,
+// buffered/limit and fill) and consumers (state, committed offset, lag, last
+// active); or one JSON line of the whole Stats.
+std::string FormatStats(const evrouter::v1::Stats& stats, bool json);
 
 // "published offset=N id=ID" (plus " duplicate"), or one JSON line.
 std::string FormatPublishResult(const evrouter::v1::PublishResult& result,

@@ -2,8 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <string>
 #include <vector>
+
+#include "absl/strings/str_join.h"
+#include "client/cli/help_text.h"
 
 namespace evrouter::cli {
 namespace {
@@ -205,12 +209,304 @@ TEST(CliArgsTest, HealthTakesOptionalService) {
 TEST(CliArgsTest, HelpTextNamesEveryCommandAndFlag) {
   const std::string help = HelpText();
   for (const char* word :
-       {"--server", "EVROUTER_SERVER", "--json", "--timeout", "--help",
-        "exchange create", "--kind", "exchange get", "exchange list",
-        "exchange delete", "publish", "--type", "--source", "--content-type",
-        "--header", "--id", "health"}) {
+       {"--server",      "EVROUTER_SERVER", "--json",        "--timeout",
+        "--help",        "exchange create", "--kind",        "exchange get",
+        "exchange list", "exchange delete", "publish",       "--type",
+        "--source",      "--content-type",  "--header",      "--id",
+        "health",        "queue create",    "--exchange",    "--binding",
+        "--limit-size",  "--from-earliest", "queue get",     "queue list",
+        "queue delete",  "consumer create", "consumer list", "--queue",
+        "consumer seek", "--offset",        "--time",        "consumer delete",
+        "subscribe",     "--consumer",      "--from",        "--max-in-flight",
+        "--takeover",    "--limit",         "--wait",        "stats",
+        "SIGINT"}) {
     EXPECT_NE(help.find(word), std::string::npos) << word;
   }
+}
+
+TEST(CliArgsTest, ShortUsageNamesEveryCommandGroup) {
+  const std::string usage = ShortUsage();
+  for (const char* word :
+       {"exchange create|get|list|delete", "queue create|get|list|delete",
+        "consumer create|list|seek|delete", "publish", "subscribe", "stats",
+        "health"}) {
+    EXPECT_NE(usage.find(word), std::string::npos) << word;
+  }
+}
+
+// A good usage and what it must parse to.
+struct GoodUsage {
+  std::vector<std::string> argv;
+  std::function<void(const CliArgs&)> check;
+};
+
+TEST(CliArgsTest, QueueConsumerSubscribeAndStatsUsages) {
+  const absl::Time kTime = absl::FromUnixSeconds(1704164645);  // 03:04:05Z
+  const std::vector<GoodUsage> cases = {
+      {{"queue", "create", "q1", "--exchange", "orders"},
+       [](const CliArgs& a) {
+         EXPECT_EQ(a.command, Command::kQueueCreate);
+         EXPECT_EQ(a.name, "q1");
+         EXPECT_EQ(a.exchange, "orders");
+         EXPECT_TRUE(a.bindings.empty());
+         EXPECT_EQ(a.limit_size, 0u);
+         EXPECT_FALSE(a.from_earliest);
+       }},
+      {{"queue", "create", "--exchange=orders", "q1", "--binding", "a.*",
+        "--binding=b.#", "--limit-size", "500", "--from-earliest"},
+       [](const CliArgs& a) {
+         EXPECT_EQ(a.name, "q1");
+         EXPECT_EQ(a.bindings, (std::vector<std::string>{"a.*", "b.#"}));
+         EXPECT_EQ(a.limit_size, 500u);
+         EXPECT_TRUE(a.from_earliest);
+       }},
+      {{"queue", "get", "q1"},
+       [](const CliArgs& a) {
+         EXPECT_EQ(a.command, Command::kQueueGet);
+         EXPECT_EQ(a.name, "q1");
+       }},
+      {{"queue", "list"},
+       [](const CliArgs& a) {
+         EXPECT_EQ(a.command, Command::kQueueList);
+         EXPECT_EQ(a.exchange, "");
+       }},
+      {{"queue", "list", "--exchange", "orders"},
+       [](const CliArgs& a) { EXPECT_EQ(a.exchange, "orders"); }},
+      {{"queue", "delete", "q1"},
+       [](const CliArgs& a) {
+         EXPECT_EQ(a.command, Command::kQueueDelete);
+         EXPECT_EQ(a.name, "q1");
+       }},
+      {{"consumer", "create", "q1", "c1"},
+       [](const CliArgs& a) {
+         EXPECT_EQ(a.command, Command::kConsumerCreate);
+         EXPECT_EQ(a.queue, "q1");
+         EXPECT_EQ(a.name, "c1");
+       }},
+      {{"consumer", "list"},
+       [](const CliArgs& a) {
+         EXPECT_EQ(a.command, Command::kConsumerList);
+         EXPECT_EQ(a.queue, "");
+       }},
+      {{"consumer", "list", "--queue=q1"},
+       [](const CliArgs& a) { EXPECT_EQ(a.queue, "q1"); }},
+      {{"consumer", "seek", "q1", "c1", "--offset", "2"},
+       [](const CliArgs& a) {
+         EXPECT_EQ(a.command, Command::kConsumerSeek);
+         EXPECT_EQ(a.queue, "q1");
+         EXPECT_EQ(a.name, "c1");
+         EXPECT_EQ(a.seek_offset, std::optional<uint64_t>(2));
+         EXPECT_FALSE(a.seek_time.has_value());
+       }},
+      {{"consumer", "seek", "q1", "c1", "--time", "2024-01-02T04:04:05+01:00"},
+       [kTime](const CliArgs& a) {
+         EXPECT_FALSE(a.seek_offset.has_value());
+         EXPECT_EQ(a.seek_time, std::optional<absl::Time>(kTime));
+       }},
+      {{"consumer", "delete", "q1", "c1"},
+       [](const CliArgs& a) {
+         EXPECT_EQ(a.command, Command::kConsumerDelete);
+         EXPECT_EQ(a.queue, "q1");
+         EXPECT_EQ(a.name, "c1");
+       }},
+      {{"subscribe", "q1", "--consumer", "c1"},
+       [](const CliArgs& a) {
+         EXPECT_EQ(a.command, Command::kSubscribe);
+         EXPECT_EQ(a.start.queue(), "q1");
+         EXPECT_EQ(a.start.consumer(), "c1");
+         EXPECT_EQ(a.start.position(), evrouter::v1::START_POSITION_RESUME);
+         EXPECT_EQ(a.start.max_in_flight(), 0u);
+         EXPECT_FALSE(a.start.takeover());
+         EXPECT_EQ(a.limit, 0u);
+         EXPECT_EQ(a.wait, absl::ZeroDuration());
+       }},
+      {{"subscribe", "--consumer=c1", "q1", "--from", "earliest"},
+       [](const CliArgs& a) {
+         EXPECT_EQ(a.start.queue(), "q1");
+         EXPECT_EQ(a.start.position(), evrouter::v1::START_POSITION_EARLIEST);
+       }},
+      {{"subscribe", "q1", "--consumer", "c1", "--from", "latest"},
+       [](const CliArgs& a) {
+         EXPECT_EQ(a.start.position(), evrouter::v1::START_POSITION_LATEST);
+       }},
+      {{"subscribe", "q1", "--consumer", "c1", "--from", "latest", "--from",
+        "resume"},
+       [](const CliArgs& a) {
+         EXPECT_EQ(a.start.position(), evrouter::v1::START_POSITION_RESUME);
+       }},
+      {{"subscribe", "q1", "--consumer", "c1", "--from", "42"},
+       [](const CliArgs& a) {
+         EXPECT_EQ(a.start.position(), evrouter::v1::START_POSITION_OFFSET);
+         EXPECT_EQ(a.start.offset(), 42u);
+         EXPECT_FALSE(a.start.has_time());
+       }},
+      {{"subscribe", "q1", "--consumer", "c1", "--from",
+        "2024-01-02T03:04:05.5Z"},
+       [](const CliArgs& a) {
+         EXPECT_EQ(a.start.position(), evrouter::v1::START_POSITION_TIME);
+         EXPECT_EQ(a.start.time().seconds(), 1704164645);
+         EXPECT_EQ(a.start.time().nanos(), 500000000);
+         EXPECT_EQ(a.start.offset(), 0u);
+       }},
+      {{"--json", "subscribe", "q1", "--consumer", "c1", "--max-in-flight",
+        "10", "--takeover", "--limit", "3", "--wait", "2"},
+       [](const CliArgs& a) {
+         EXPECT_TRUE(a.json);
+         EXPECT_EQ(a.start.max_in_flight(), 10u);
+         EXPECT_TRUE(a.start.takeover());
+         EXPECT_EQ(a.limit, 3u);
+         EXPECT_EQ(a.wait, absl::Seconds(2));
+       }},
+      {{"subscribe", "q1", "--consumer", "c1", "--wait", "0.5"},
+       [](const CliArgs& a) { EXPECT_EQ(a.wait, absl::Milliseconds(500)); }},
+      {{"subscribe", "q1", "--consumer", "c1", "--wait=250ms"},
+       [](const CliArgs& a) { EXPECT_EQ(a.wait, absl::Milliseconds(250)); }},
+      {{"stats"},
+       [](const CliArgs& a) { EXPECT_EQ(a.command, Command::kStats); }},
+      {{"--json", "stats"}, [](const CliArgs& a) { EXPECT_TRUE(a.json); }},
+  };
+  for (const GoodUsage& usage : cases) {
+    SCOPED_TRACE(absl::StrJoin(usage.argv, " "));
+    absl::StatusOr<CliArgs> args = Parse(usage.argv);
+    ASSERT_TRUE(args.ok()) << args.status();
+    usage.check(*args);
+  }
+}
+
+// A bad usage and a part of its error message.
+struct BadUsage {
+  std::vector<std::string> argv;
+  std::string error;
+};
+
+TEST(CliArgsTest, BadQueueConsumerSubscribeAndStatsUsages) {
+  const std::vector<BadUsage> cases = {
+      // queue
+      {{"queue"}, "missing queue command (create, get, list, delete)"},
+      {{"queue", "purge", "q"}, "unknown queue command 'purge'"},
+      {{"queue", "create", "q"}, "queue create needs --exchange EXCHANGE"},
+      {{"queue", "create", "--exchange", "orders"},
+       "wrong number of arguments for 'queue create'"},
+      {{"queue", "create", "q", "--exchange"}, "flag --exchange needs a value"},
+      {{"queue", "create", "q", "--exchange="}, "--exchange needs a name"},
+      {{"queue", "create", "q", "--exchange", "o", "--limit-size", "0"},
+       "--limit-size: '0' is not a positive integer"},
+      {{"queue", "create", "q", "--exchange", "o", "--limit-size", "ten"},
+       "--limit-size: 'ten' is not a positive integer"},
+      {{"queue", "create", "q", "--exchange", "o", "--limit-size",
+        "4294967296"},
+       "--limit-size: '4294967296' is not a positive integer"},
+      {{"queue", "create", "q", "--exchange", "o", "--from-earliest=yes"},
+       "flag --from-earliest takes no value"},
+      {{"queue", "get"}, "wrong number of arguments for 'queue get'"},
+      {{"queue", "get", "q", "--binding", "x"},
+       "--binding only applies to 'queue create'"},
+      {{"queue", "list", "q"}, "wrong number of arguments for 'queue list'"},
+      {{"queue", "list", "--from-earliest"},
+       "--from-earliest only applies to 'queue create'"},
+      {{"queue", "delete", "a", "b"},
+       "wrong number of arguments for 'queue delete'"},
+      // consumer
+      {{"consumer"}, "missing consumer command (create, list, seek, delete)"},
+      {{"consumer", "rename", "q", "c"}, "unknown consumer command 'rename'"},
+      {{"consumer", "create", "q"},
+       "wrong number of arguments for 'consumer create'"},
+      {{"consumer", "delete", "q", "c", "d"},
+       "wrong number of arguments for 'consumer delete'"},
+      {{"consumer", "list", "q"},
+       "wrong number of arguments for 'consumer list'"},
+      {{"consumer", "list", "--exchange", "o"},
+       "--exchange only applies to 'queue create' and 'queue list'"},
+      {{"consumer", "seek", "q", "c"},
+       "consumer seek needs exactly one of --offset N and --time RFC3339"},
+      {{"consumer", "seek", "q", "c", "--offset", "2", "--time",
+        "2024-01-02T03:04:05Z"},
+       "consumer seek needs exactly one of --offset N and --time RFC3339"},
+      {{"consumer", "seek", "q", "c", "--offset", "0"},
+       "--offset: '0' is not a positive integer"},
+      {{"consumer", "seek", "q", "c", "--offset", "-2"},
+       "--offset: '-2' is not a positive integer"},
+      {{"consumer", "seek", "q", "c", "--time", "yesterday"},
+       "--time: 'yesterday' is not an RFC3339 time"},
+      {{"consumer", "seek", "q", "c", "--time", "2024-01-02"},
+       "--time: '2024-01-02' is not an RFC3339 time"},
+      {{"consumer", "seek", "q", "--offset", "2"},
+       "wrong number of arguments for 'consumer seek'"},
+      {{"consumer", "create", "q", "c", "--offset", "2"},
+       "--offset only applies to 'consumer seek'"},
+      // subscribe
+      {{"subscribe", "q"}, "subscribe needs --consumer NAME"},
+      {{"subscribe", "q", "--consumer"}, "flag --consumer needs a value"},
+      {{"subscribe", "q", "--consumer="}, "--consumer needs a name"},
+      {{"subscribe", "--consumer", "c"},
+       "wrong number of arguments for 'subscribe'"},
+      {{"subscribe", "q", "r", "--consumer", "c"},
+       "wrong number of arguments for 'subscribe'"},
+      {{"subscribe", "q", "--consumer", "c", "--from", "yesterday"},
+       "--from: 'yesterday' is not resume, earliest, latest, an offset or an "
+       "RFC3339 time"},
+      {{"subscribe", "q", "--consumer", "c", "--from", ""},
+       "--from: '' is not resume"},
+      {{"subscribe", "q", "--consumer", "c", "--from", "-3"},
+       "--from: '-3' is not resume"},
+      {{"subscribe", "q", "--consumer", "c", "--from", "0"},
+       "--from: '0' is neither a positive offset nor an RFC3339 time"},
+      {{"subscribe", "q", "--consumer", "c", "--from", "12abc"},
+       "--from: '12abc' is neither a positive offset nor an RFC3339 time"},
+      {{"subscribe", "q", "--consumer", "c", "--from", "2024-13-45T00:00:00Z"},
+       "--from: '2024-13-45T00:00:00Z' is neither"},
+      {{"subscribe", "q", "--consumer", "c", "--limit", "0"},
+       "--limit: '0' is not a positive integer"},
+      {{"subscribe", "q", "--consumer", "c", "--limit", "-1"},
+       "--limit: '-1' is not a positive integer"},
+      {{"subscribe", "q", "--consumer", "c", "--limit", "3x"},
+       "--limit: '3x' is not a positive integer"},
+      {{"subscribe", "q", "--consumer", "c", "--wait", "0"},
+       "--wait: '0' is not a positive number of seconds"},
+      {{"subscribe", "q", "--consumer", "c", "--wait", "-1"},
+       "--wait: '-1' is not a positive number of seconds"},
+      {{"subscribe", "q", "--consumer", "c", "--wait", "soon"},
+       "--wait: 'soon' is not a positive number of seconds"},
+      {{"subscribe", "q", "--consumer", "c", "--wait", "inf"},
+       "--wait: 'inf' is not a positive number of seconds"},
+      {{"subscribe", "q", "--consumer", "c", "--max-in-flight", "0"},
+       "--max-in-flight: '0' is not a positive integer"},
+      {{"subscribe", "q", "--consumer", "c", "--max-in-flight", "5000000000"},
+       "--max-in-flight: '5000000000' is not a positive integer"},
+      {{"subscribe", "q", "--consumer", "c", "--takeover=yes"},
+       "flag --takeover takes no value"},
+      {{"subscribe", "q", "--consumer", "c", "--offset", "3"},
+       "--offset only applies to 'consumer seek'"},
+      {{"subscribe", "q", "--consumer", "c", "--kind", "topic"},
+       "--kind only applies to 'exchange create'"},
+      {{"subscribe", "q", "--consumer", "c", "--verbose"},
+       "unknown flag --verbose"},
+      {{"publish", "o", "--type", "t", "--consumer", "c", "x"},
+       "--consumer only applies to 'subscribe'"},
+      // stats
+      {{"stats", "extra"}, "wrong number of arguments for 'stats'"},
+      {{"stats", "--queue", "q"}, "--queue only applies to 'consumer list'"},
+  };
+  for (const BadUsage& usage : cases) {
+    SCOPED_TRACE(absl::StrJoin(usage.argv, " "));
+    absl::StatusOr<CliArgs> args = Parse(usage.argv);
+    ASSERT_FALSE(args.ok());
+    EXPECT_EQ(args.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_NE(args.status().message().find(usage.error), std::string::npos)
+        << args.status().message();
+  }
+}
+
+TEST(CliArgsTest, ParseStartPositionClearsAnEarlierTarget) {
+  evrouter::v1::SubscribeStart start;
+  ASSERT_TRUE(ParseStartPosition("2024-01-02T03:04:05Z", start).ok());
+  ASSERT_TRUE(start.has_time());
+  ASSERT_TRUE(ParseStartPosition("7", start).ok());
+  EXPECT_EQ(start.position(), evrouter::v1::START_POSITION_OFFSET);
+  EXPECT_EQ(start.offset(), 7u);
+  EXPECT_FALSE(start.has_time());
+  ASSERT_TRUE(ParseStartPosition("earliest", start).ok());
+  EXPECT_EQ(start.offset(), 0u);
 }
 
 }  // namespace

@@ -29,8 +29,13 @@ DB="evrouter_cli_e2e_$$_$RANDOM"
 DSN="${EVROUTER_TEST_PG_DSN%/postgres}/$DB"
 WORK=$(mktemp -d)
 SERVER_PID=""
+BG_PID=""  # a background `evrouter subscribe`
 
 cleanup() {
+  if [[ -n "$BG_PID" ]]; then
+    kill "$BG_PID" 2>/dev/null || true
+    wait "$BG_PID" 2>/dev/null || true
+  fi
   if [[ -n "$SERVER_PID" ]]; then
     kill "$SERVER_PID" 2>/dev/null || true
     wait "$SERVER_PID" 2>/dev/null || true
@@ -74,6 +79,59 @@ expect_out_has() {
 expect_err_has() {
   grep -qF -- "$1" "$WORK/err" ||
     fail "stderr lacks '$1': $(head -c 500 "$WORK/err")"
+}
+
+# The offsets of the event lines `evrouter subscribe` printed, space-separated;
+# fails when stdout holds anything but event lines.
+event_offsets() {
+  if grep -qv '^offset=[0-9][0-9]* type=' "$WORK/out"; then
+    fail "subscribe printed a non-event line: $(grep -v '^offset=' "$WORK/out" | head -n 3)"
+  fi
+  sed -n 's/^offset=\([0-9]*\) .*/\1/p' "$WORK/out" | tr '\n' ' ' | sed 's/ $//'
+}
+
+# The same for `--json subscribe`: every line must be a JSON object.
+json_offsets() {
+  python3 -c 'import json,sys; print(" ".join(str(int(json.loads(l)["offset"])) for l in sys.stdin))' \
+    <"$WORK/out" || fail "subscribe --json printed a non-JSON line: $(head -c 500 "$WORK/out")"
+}
+
+expect_offsets() {
+  local want=$1 got
+  shift
+  got=$(event_offsets)
+  [[ "$got" == "$want" ]] || fail "$*: offsets '$got', want '$want'"
+}
+
+# Polls `consumer list --queue QUEUE` (up to 15 s) until consumer NAME shows
+# "STATE COMMITTED" matching the glob WANT, e.g. "SLEEPING 5" or "ACTIVE *".
+wait_consumer() {
+  local queue=$1 name=$2 want=$3 got="" deadline=$((SECONDS + 15))
+  while true; do
+    got=$(timeout 10 "$EVROUTER" --server "$ADDR" consumer list --queue "$queue" 2>/dev/null |
+      awk -v n="$name" '$2 == n {print $3, $4}' || true)
+    # shellcheck disable=SC2053  # WANT is a glob
+    [[ "$got" == $want ]] && return 0
+    ((SECONDS < deadline)) || fail "consumer $queue/$name is '$got', want '$want'"
+    sleep 0.1
+  done
+}
+
+# Starts `evrouter ARGS...` in the background (stdout $WORK/bg.out, stderr
+# $WORK/bg.err); its pid in BG_PID. A script's background job ignores
+# SIGINT, so tests stop it with SIGTERM.
+bg_cli() {
+  timeout 120 "$EVROUTER" --server "$ADDR" "$@" >"$WORK/bg.out" 2>"$WORK/bg.err" &
+  BG_PID=$!
+}
+
+# Waits for the background CLI to exit; its exit code in BG_RC.
+bg_wait() {
+  set +e
+  wait "$BG_PID"
+  BG_RC=$?
+  set -e
+  BG_PID=""
 }
 
 timeout 30 psql "$EVROUTER_TEST_PG_DSN" -q -v ON_ERROR_STOP=1 \
@@ -219,6 +277,215 @@ expect_rc 2 publish with id from stdin
 expect_err_has "evrouter: --id names one event"
 cli --json exchange get orders
 expect_out_has "\"head_offset\":\"$((N + 1002))\""
+
+# --- queue create / get / list ------------------------------------------------
+cli exchange create subs
+expect_rc 0 exchange create subs
+
+cli queue create subq --exchange subs
+expect_rc 0 queue create subq
+expect_out_has "name:         subq"
+expect_out_has "exchange:     subs"
+expect_out_has "bindings:     -"
+
+cli queue create subq --exchange subs
+expect_rc 0 "queue create subq (same spec again)"
+
+cli queue create nowhere --exchange missing
+expect_rc 1 queue create on a missing exchange
+expect_err_has "evrouter: NOT_FOUND: "
+
+cli queue create fanbound --exchange subs --binding a.b
+expect_rc 1 queue create with a binding on a fanout exchange
+expect_err_has "evrouter: INVALID_ARGUMENT: "
+
+cli queue create nobinding --exchange orders --limit-size 0
+expect_rc 2 "queue create --limit-size 0"
+expect_err_has "usage: evrouter"
+
+cli queue get subq
+expect_rc 0 queue get subq
+expect_out_has "name:         subq"
+
+cli queue get missing
+expect_rc 1 queue get missing
+expect_err_has "evrouter: NOT_FOUND: "
+
+cli --json queue list --exchange subs
+expect_rc 0 queue list --exchange subs
+[[ $(wc -l <"$WORK/out") -eq 1 ]] || fail "queue list --exchange subs: $(cat "$WORK/out")"
+expect_out_has '"name":"subq"'
+
+# --- subscribe: limit, resume, seek -------------------------------------------
+cli publish subs --type sub.test s1 s2 s3 s4 s5
+expect_rc 0 publish to subs
+[[ $(wc -l <"$WORK/out") -eq 5 ]] || fail "publish to subs printed: $(cat "$WORK/out")"
+sed -n 5p "$WORK/out" | grep -q '^published offset=5 ' ||
+  fail "publish to subs: $(cat "$WORK/out")"
+
+# Created after the events: `late` starts at the head, `early` holds them.
+cli queue create late --exchange subs
+expect_rc 0 queue create late
+cli queue create early --exchange subs --from-earliest
+expect_rc 0 queue create early --from-earliest
+
+# A new consumer starts at the beginning of its queue; --limit acknowledges
+# exactly up to the last printed event.
+cli subscribe subq --consumer c1 --limit 3
+expect_rc 0 subscribe --limit 3
+expect_offsets "1 2 3" subscribe --limit 3
+sed -n 1p "$WORK/out" | grep -q '^offset=1 type=sub.test id=[0-9a-f-]\{36\} payload=s1$' ||
+  fail "subscribe line 1: $(sed -n 1p "$WORK/out")"
+wait_consumer subq c1 "SLEEPING 3"
+
+# Resume gets exactly the rest, then --wait ends it.
+cli subscribe subq --consumer c1 --wait 2
+expect_rc 0 subscribe --wait 2
+expect_offsets "4 5" subscribe --wait 2 after --limit 3
+wait_consumer subq c1 "SLEEPING 5"
+
+cli consumer list
+expect_rc 0 consumer list
+head -n 1 "$WORK/out" | grep -q '^QUEUE  *NAME  *STATE  *COMMITTED  *LAG  *LAST_ACTIVE$' ||
+  fail "consumer list header: $(head -n 1 "$WORK/out")"
+[[ $(awk '$1 == "subq" && $2 == "c1" {print $3, $4}' "$WORK/out") == "SLEEPING 5" ]] ||
+  fail "consumer list row subq/c1: $(cat "$WORK/out")"
+
+cli consumer seek subq c1 --offset 2
+expect_rc 0 consumer seek --offset 2
+expect_out_has "name:             c1"
+
+cli --json subscribe subq --consumer c1 --wait 2
+expect_rc 0 subscribe --json after seek
+[[ $(json_offsets) == "2 3 4 5" ]] || fail "subscribe --json after seek: $(cat "$WORK/out")"
+sed -n 1p "$WORK/out" | python3 -c 'import base64,json,sys
+d = json.load(sys.stdin)
+assert base64.b64decode(d["payload"]) == b"s2", d
+assert d["type"] == "sub.test" and d["exchange"] == "subs", d' ||
+  fail "subscribe --json line 1: $(sed -n 1p "$WORK/out")"
+[[ ! -s "$WORK/err" ]] || fail "subscribe --json wrote to stderr: $(cat "$WORK/err")"
+wait_consumer subq c1 "SLEEPING 5"
+
+cli consumer seek subq c1 --time 1970-01-01T00:00:00Z
+expect_rc 0 consumer seek --time
+cli subscribe subq --consumer c1 --limit 1
+expect_rc 0 subscribe --limit 1 after seek --time
+expect_offsets "1" subscribe after seek --time
+wait_consumer subq c1 "SLEEPING 1"
+
+# --from: an offset, latest, earliest.
+cli subscribe subq --consumer c2 --from 4 --wait 1
+expect_rc 0 subscribe --from 4
+expect_offsets "4 5" subscribe --from 4
+cli subscribe subq --consumer c3 --from latest --wait 1
+expect_rc 0 subscribe --from latest
+expect_offsets "" subscribe --from latest
+wait_consumer subq c3 "SLEEPING *"
+cli subscribe subq --consumer c3 --from earliest --limit 2
+expect_rc 0 subscribe --from earliest
+expect_offsets "1 2" subscribe --from earliest
+
+cli subscribe late --consumer c1 --wait 1
+expect_rc 0 subscribe late
+expect_offsets "" subscribe to a queue created after the events
+cli subscribe early --consumer c1 --limit 5
+expect_rc 0 subscribe early
+expect_offsets "1 2 3 4 5" subscribe to a --from-earliest queue
+
+cli subscribe missing --consumer c1 --limit 1
+expect_rc 1 subscribe to a missing queue
+expect_err_has "evrouter: NOT_FOUND: "
+
+cli subscribe subq --limit 1
+expect_rc 2 subscribe without --consumer
+expect_err_has "evrouter: subscribe needs --consumer NAME"
+cli subscribe subq --consumer c1 --from yesterday
+expect_rc 2 subscribe --from yesterday
+cli subscribe subq --consumer c1 --limit 0
+expect_rc 2 subscribe --limit 0
+cli consumer seek subq c1 --offset 2 --time 1970-01-01T00:00:00Z
+expect_rc 2 consumer seek with --offset and --time
+cli consumer seek subq c1
+expect_rc 2 consumer seek without a target
+
+# --- an ACTIVE consumer: seek and a second stream are refused, --takeover ----
+bg_cli subscribe subq --consumer hold --from latest
+wait_consumer subq hold "ACTIVE *"
+cli consumer seek subq hold --offset 1
+expect_rc 1 consumer seek while ACTIVE
+expect_err_has "evrouter: FAILED_PRECONDITION: "
+cli subscribe subq --consumer hold --wait 1
+expect_rc 1 second subscribe without --takeover
+expect_err_has "evrouter: FAILED_PRECONDITION: "
+cli subscribe subq --consumer hold --takeover --wait 1
+expect_rc 0 subscribe --takeover
+expect_offsets "" subscribe --takeover
+bg_wait
+[[ "$BG_RC" == 1 ]] || fail "taken-over subscribe exited $BG_RC: $(cat "$WORK/bg.err")"
+grep -qF "evrouter: ABORTED: " "$WORK/bg.err" ||
+  fail "taken-over subscribe stderr: $(cat "$WORK/bg.err")"
+
+# SIGTERM ends a running subscribe with exit 0 once its ack is stored.
+wait_consumer subq hold "SLEEPING 5"
+bg_cli subscribe subq --consumer hold
+wait_consumer subq hold "ACTIVE *"
+cli publish subs --type sub.test s6
+expect_rc 0 publish s6
+deadline=$((SECONDS + 15))
+until grep -q '^offset=6 ' "$WORK/bg.out"; do
+  ((SECONDS < deadline)) || fail "background subscribe did not print offset 6: $(cat "$WORK/bg.out")"
+  sleep 0.1
+done
+kill -TERM "$BG_PID"
+bg_wait
+[[ "$BG_RC" == 0 ]] || fail "subscribe after SIGTERM exited $BG_RC: $(cat "$WORK/bg.err")"
+[[ $(cat "$WORK/bg.out") == "offset=6 type=sub.test id="*" payload=s6" ]] ||
+  fail "background subscribe printed: $(cat "$WORK/bg.out")"
+wait_consumer subq hold "SLEEPING 6"
+
+# --- consumer create / delete, queue delete -------------------------------------
+cli consumer create subq c9
+expect_rc 0 consumer create
+expect_out_has "state:            SLEEPING"
+cli consumer delete subq c9
+expect_rc 0 consumer delete
+expect_out_has "deleted consumer subq/c9"
+cli consumer delete subq c9
+expect_rc 1 consumer delete again
+expect_err_has "evrouter: NOT_FOUND: "
+
+# --- stats ------------------------------------------------------------------------
+cli --json stats
+expect_rc 0 stats --json
+[[ $(wc -l <"$WORK/out") -eq 1 ]] || fail "stats --json is not one line: $(head -c 500 "$WORK/out")"
+python3 -c 'import json,sys
+d = json.load(sys.stdin)
+ex = {e["name"]: e for e in d["exchanges"]}
+assert int(ex["subs"]["head_offset"]) == 6, ex
+qs = {q["name"]: q for q in d["queues"]}
+assert qs["subq"]["exchange"] == "subs", qs
+cs = {c["name"]: c for c in qs["subq"]["consumers"]}
+assert cs["c1"]["state"] == "CONSUMER_STATE_SLEEPING", cs
+assert int(cs["hold"]["committed_offset"]) == 6, cs' <"$WORK/out" ||
+  fail "stats --json: $(head -c 1000 "$WORK/out")"
+
+cli stats
+expect_rc 0 stats
+grep -q '^EXCHANGE  *KIND  *HEAD_OFFSET  *IN/S(10s)  *IN/S(1m)$' "$WORK/out" ||
+  fail "stats exchange header: $(cat "$WORK/out")"
+grep -q '^QUEUE  *EXCHANGE  *OUT/S(10s)  *OUT/S(1m)  *BUFFERED  *FILL$' "$WORK/out" ||
+  fail "stats queue header: $(cat "$WORK/out")"
+grep -q '^CONSUMER  *STATE  *COMMITTED  *LAG  *LAST_ACTIVE$' "$WORK/out" ||
+  fail "stats consumer header: $(cat "$WORK/out")"
+[[ $(awk '$1 == "subq/hold" {print $2, $3}' "$WORK/out") == "SLEEPING 6" ]] ||
+  fail "stats row subq/hold: $(cat "$WORK/out")"
+
+cli queue delete late
+expect_rc 0 queue delete late
+expect_out_has "deleted queue late"
+cli queue get late
+expect_rc 1 queue get late after delete
+expect_err_has "evrouter: NOT_FOUND: "
 
 # --- errors ---------------------------------------------------------------------
 cli exchange create 'bad name!'

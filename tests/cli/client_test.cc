@@ -60,6 +60,93 @@ class FakeAdmin final : public evrouter::v1::Admin::Service {
     }
     return grpc::Status::OK;
   }
+
+  // The queue and consumer calls echo their requests.
+  grpc::Status CreateQueue(grpc::ServerContext*,
+                           const evrouter::v1::CreateQueueRequest* request,
+                           evrouter::v1::Queue* response) override {
+    if (request->exchange() == "missing") {
+      return grpc::Status(grpc::StatusCode::NOT_FOUND, "no exchange missing");
+    }
+    response->set_name(request->name());
+    response->set_exchange(request->exchange());
+    *response->mutable_bindings() = request->bindings();
+    response->set_limit_size(request->limit_size());
+    response->set_start_offset(request->from_earliest() ? 0 : 42);
+    return grpc::Status::OK;
+  }
+  grpc::Status GetQueue(grpc::ServerContext*,
+                        const evrouter::v1::GetQueueRequest* request,
+                        evrouter::v1::Queue* response) override {
+    response->set_name(request->name());
+    return grpc::Status::OK;
+  }
+  grpc::Status ListQueues(grpc::ServerContext*,
+                          const evrouter::v1::ListQueuesRequest* request,
+                          evrouter::v1::ListQueuesResponse* response) override {
+    for (const char* name : {"q1", "q2"}) {
+      evrouter::v1::Queue* queue = response->add_queues();
+      queue->set_name(name);
+      queue->set_exchange(request->exchange());
+    }
+    return grpc::Status::OK;
+  }
+  grpc::Status DeleteQueue(grpc::ServerContext*,
+                           const evrouter::v1::DeleteQueueRequest* request,
+                           evrouter::v1::DeleteQueueResponse*) override {
+    if (request->name() == "missing") {
+      return grpc::Status(grpc::StatusCode::NOT_FOUND, "no queue missing");
+    }
+    return grpc::Status::OK;
+  }
+  grpc::Status CreateConsumer(
+      grpc::ServerContext*, const evrouter::v1::CreateConsumerRequest* request,
+      evrouter::v1::Consumer* response) override {
+    response->set_queue(request->queue());
+    response->set_name(request->name());
+    response->set_state(evrouter::v1::CONSUMER_STATE_SLEEPING);
+    return grpc::Status::OK;
+  }
+  grpc::Status ListConsumers(
+      grpc::ServerContext*, const evrouter::v1::ListConsumersRequest* request,
+      evrouter::v1::ListConsumersResponse* response) override {
+    evrouter::v1::Consumer* consumer = response->add_consumers();
+    consumer->set_queue(request->queue());
+    consumer->set_name("c1");
+    return grpc::Status::OK;
+  }
+  // The offset target comes back as the committed offset, the time target
+  // as last_active_at.
+  grpc::Status SeekConsumer(grpc::ServerContext*,
+                            const evrouter::v1::SeekConsumerRequest* request,
+                            evrouter::v1::Consumer* response) override {
+    if (request->name() == "active") {
+      return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
+                          "consumer is ACTIVE");
+    }
+    response->set_queue(request->queue());
+    response->set_name(request->name());
+    if (request->has_offset())
+      response->set_committed_offset(request->offset());
+    if (request->has_time())
+      *response->mutable_last_active_at() = request->time();
+    return grpc::Status::OK;
+  }
+  grpc::Status DeleteConsumer(
+      grpc::ServerContext*, const evrouter::v1::DeleteConsumerRequest* request,
+      evrouter::v1::DeleteConsumerResponse*) override {
+    if (request->queue() != "q1") {
+      return grpc::Status(grpc::StatusCode::NOT_FOUND, "no such consumer");
+    }
+    return grpc::Status::OK;
+  }
+  grpc::Status GetStats(grpc::ServerContext*,
+                        const evrouter::v1::GetStatsRequest*,
+                        evrouter::v1::Stats* response) override {
+    response->add_exchanges()->set_name("orders");
+    response->add_queues()->set_name("q1");
+    return grpc::Status::OK;
+  }
 };
 
 // Assigns offsets 1, 2, ... across all calls; exchange "bad" is rejected.
@@ -193,6 +280,71 @@ TEST_F(ClientTest, ExchangeCallsReturnServerAnswers) {
   ASSERT_EQ(list->size(), 2u);
   EXPECT_EQ((*list)[1].name(), "b");
   EXPECT_TRUE(client_->DeleteExchange("orders").ok());
+}
+
+TEST_F(ClientTest, QueueCallsSendTheirArguments) {
+  absl::StatusOr<evrouter::v1::Queue> created =
+      client_->CreateQueue("q1", "orders", {"a.*", "b.#"}, 500, true);
+  ASSERT_TRUE(created.ok()) << created.status();
+  EXPECT_EQ(created->name(), "q1");
+  EXPECT_EQ(created->exchange(), "orders");
+  ASSERT_EQ(created->bindings_size(), 2);
+  EXPECT_EQ(created->bindings(1), "b.#");
+  EXPECT_EQ(created->limit_size(), 500u);
+  EXPECT_EQ(created->start_offset(), 0u);  // from_earliest
+  absl::StatusOr<evrouter::v1::Queue> defaults =
+      client_->CreateQueue("q2", "orders", {});
+  ASSERT_TRUE(defaults.ok()) << defaults.status();
+  EXPECT_EQ(defaults->limit_size(), 0u);
+  EXPECT_EQ(defaults->start_offset(), 42u);
+  EXPECT_EQ(client_->CreateQueue("q3", "missing", {}).status().code(),
+            absl::StatusCode::kNotFound);
+  absl::StatusOr<evrouter::v1::Queue> got = client_->GetQueue("q1");
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(got->name(), "q1");
+  absl::StatusOr<std::vector<evrouter::v1::Queue>> list =
+      client_->ListQueues("orders");
+  ASSERT_TRUE(list.ok()) << list.status();
+  ASSERT_EQ(list->size(), 2u);
+  EXPECT_EQ((*list)[1].name(), "q2");
+  EXPECT_EQ((*list)[1].exchange(), "orders");
+  EXPECT_TRUE(client_->DeleteQueue("q1").ok());
+  EXPECT_EQ(client_->DeleteQueue("missing").code(),
+            absl::StatusCode::kNotFound);
+}
+
+TEST_F(ClientTest, ConsumerCallsSendTheirArguments) {
+  absl::StatusOr<evrouter::v1::Consumer> created =
+      client_->CreateConsumer("q1", "c1");
+  ASSERT_TRUE(created.ok()) << created.status();
+  EXPECT_EQ(created->queue(), "q1");
+  EXPECT_EQ(created->name(), "c1");
+  EXPECT_EQ(created->state(), evrouter::v1::CONSUMER_STATE_SLEEPING);
+  absl::StatusOr<std::vector<evrouter::v1::Consumer>> list =
+      client_->ListConsumers("q1");
+  ASSERT_TRUE(list.ok()) << list.status();
+  ASSERT_EQ(list->size(), 1u);
+  EXPECT_EQ((*list)[0].queue(), "q1");
+  absl::StatusOr<evrouter::v1::Consumer> by_offset =
+      client_->SeekConsumer("q1", "c1", uint64_t{7});
+  ASSERT_TRUE(by_offset.ok()) << by_offset.status();
+  EXPECT_EQ(by_offset->committed_offset(), 7u);
+  EXPECT_FALSE(by_offset->has_last_active_at());
+  absl::StatusOr<evrouter::v1::Consumer> by_time = client_->SeekConsumer(
+      "q1", "c1", absl::FromUnixMillis(int64_t{1704164645500}));
+  ASSERT_TRUE(by_time.ok()) << by_time.status();
+  EXPECT_EQ(by_time->committed_offset(), 0u);
+  EXPECT_EQ(by_time->last_active_at().seconds(), 1704164645);
+  EXPECT_EQ(by_time->last_active_at().nanos(), 500000000);
+  EXPECT_EQ(client_->SeekConsumer("q1", "active", uint64_t{1}).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(client_->DeleteConsumer("q1", "c1").ok());
+  EXPECT_EQ(client_->DeleteConsumer("q2", "c1").code(),
+            absl::StatusCode::kNotFound);
+  absl::StatusOr<evrouter::v1::Stats> stats = client_->GetStats();
+  ASSERT_TRUE(stats.ok()) << stats.status();
+  EXPECT_EQ(stats->exchanges(0).name(), "orders");
+  EXPECT_EQ(stats->queues(0).name(), "q1");
 }
 
 TEST_F(ClientTest, ErrorsKeepGrpcCodeAndMessage) {
