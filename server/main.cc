@@ -202,6 +202,9 @@ int Run(const ServerConfig& config, absl::Notification* shutdown) {
     spdlog::warn("calls still in progress after {}; cancelling them",
                  absl::FormatDuration(config.shutdown_grace));
   }
+  if (!health.WaitForWatchersDone(absl::Seconds(2))) {
+    spdlog::warn("health Watch streams still open; cancelling them");
+  }
   server->Shutdown(std::chrono::system_clock::now());
   server->Wait();
   executor.reset();  // drains posted work, so the router is idle below

@@ -48,19 +48,33 @@ int RunPublish(const CliArgs& args, client::Client& client, std::istream& in,
   return kExitOk;
 }
 
+// A subscription without --limit or --wait runs until stopped: when its
+// stream reaches the stream deadline it subscribes again (RESUME, so it goes
+// on after the last ack) instead of exiting.
 int RunSubscribe(const CliArgs& args, client::Client& client, std::ostream& out,
                  std::ostream& err) {
-  std::unique_ptr<client::Subscription> subscription =
-      client.Subscribe(args.start);
-  SubscribeLoop loop(*subscription,
-                     SubscribeLoopOptions{.json = args.json,
-                                          .limit = args.limit,
-                                          .idle_wait = args.wait,
-                                          .close_grace = args.timeout});
+  const bool endless = args.limit == 0 && args.wait == absl::ZeroDuration();
+  evrouter::v1::SubscribeStart start = args.start;
   absl::Status status;
-  {
-    InterruptWatcher watcher([&loop] { loop.Stop(); });
-    status = loop.Run(out, err);
+  for (;;) {
+    std::unique_ptr<client::Subscription> subscription =
+        client.Subscribe(start);
+    SubscribeLoop loop(*subscription,
+                       SubscribeLoopOptions{.json = args.json,
+                                            .limit = args.limit,
+                                            .idle_wait = args.wait,
+                                            .close_grace = args.timeout});
+    {
+      InterruptWatcher watcher([&loop] { loop.Stop(); });
+      status = loop.Run(out, err);
+    }
+    if (!(endless && absl::IsDeadlineExceeded(status) && !loop.stopping()))
+      break;
+    // Where the consumer is now, not where it started.
+    start.set_position(evrouter::v1::START_POSITION_RESUME);
+    start.clear_offset();
+    start.clear_time();
+    start.set_takeover(false);
   }
   out.flush();
   if (!status.ok()) return Fail(status, err);

@@ -17,6 +17,16 @@ void SubscribeLoop::Stop() {
   changed_.Signal();
 }
 
+uint64_t SubscribeLoop::printed() const {
+  absl::MutexLock lock(&mu_);
+  return printed_;
+}
+
+bool SubscribeLoop::stopping() const {
+  absl::MutexLock lock(&mu_);
+  return closing_ || stop_requested_;
+}
+
 absl::Status SubscribeLoop::Run(std::ostream& out, std::ostream& err) {
   {
     absl::MutexLock lock(&mu_);
@@ -81,6 +91,7 @@ absl::Status SubscribeLoop::ReadLoop(std::ostream& out, std::ostream& err) {
     {
       absl::MutexLock lock(&mu_);
       busy_ = false;
+      printed_ = printed;
       if (shown > 0) last_activity_ = absl::Now();
       if (limit_reached && !closing_) {
         closing_ = true;

@@ -50,6 +50,12 @@ class SubscribeLoop {
   // bounded by close_grace.
   void Stop();
 
+  // Events printed (and acknowledged) so far.
+  uint64_t printed() const;
+  // True once the loop decided to end the stream (a limit, the idle wait or
+  // Stop()): an error after that is not a reason to subscribe again.
+  bool stopping() const;
+
  private:
   enum class Action { kHalfClose, kCancel, kExit };
 
@@ -62,12 +68,13 @@ class SubscribeLoop {
   client::Subscription& subscription_;
   const SubscribeLoopOptions options_;
 
-  absl::Mutex mu_;
+  mutable absl::Mutex mu_;
   absl::CondVar changed_;                   // any of the fields below changed
   bool busy_ ABSL_GUARDED_BY(mu_) = false;  // printing and acking
   bool closing_ ABSL_GUARDED_BY(mu_) = false;  // half-close decided
   bool done_ ABSL_GUARDED_BY(mu_) = false;     // ReadLoop returned
   bool stop_requested_ ABSL_GUARDED_BY(mu_) = false;
+  uint64_t printed_ ABSL_GUARDED_BY(mu_) = 0;
   absl::Time last_activity_ ABSL_GUARDED_BY(mu_);
   absl::Time close_deadline_ ABSL_GUARDED_BY(mu_);
   // Why the control loop cancelled the call (OK when it did not).

@@ -117,6 +117,14 @@ void HealthService::Shutdown() {
     watcher->Notify(StatusOfLocked(watcher->name()), true);
 }
 
+bool HealthService::WaitForWatchersDone(absl::Duration timeout) {
+  absl::MutexLock lock(&mu_);
+  auto none = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return watchers_.empty();
+  };
+  return mu_.AwaitWithTimeout(absl::Condition(&none), timeout);
+}
+
 void HealthService::Forget(Watcher* watcher) {
   absl::MutexLock lock(&mu_);
   watchers_.erase(watcher);

@@ -7,6 +7,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 
 namespace evrouter::transport {
@@ -26,6 +27,10 @@ class HealthService final : public grpc::health::v1::Health::CallbackService {
   // NOT_SERVING for good, and every Watch stream ends: call before the server
   // shuts down so open watches do not hold it up.
   void Shutdown();
+  // After Shutdown(): waits until every Watch stream has been finished and
+  // gRPC is done with it, or `timeout` passed; true if none is left. Ending
+  // the server before that would cancel their OK ends.
+  bool WaitForWatchersDone(absl::Duration timeout);
 
   grpc::ServerUnaryReactor* Check(
       grpc::CallbackServerContext* context,

@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
+#include "client/cli/commands.h"
 #include "client/cli/output_format.h"
 #include "client/cli/subscribe_loop.h"
 #include "client/evrouter_client.h"
@@ -62,6 +63,7 @@ class FakeSubscriber final : public evrouter::v1::Subscriber::Service {
       return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
                           "consumer \"busy\" is ACTIVE");
     }
+    if (start.consumer() == "expiring") return Expiring(start, stream);
     for (const std::vector<uint64_t>& batch :
          std::vector<std::vector<uint64_t>>{{1, 2}, {3, 4}, {5}}) {
       SubscribeResponse response;
@@ -86,6 +88,36 @@ class FakeSubscriber final : public evrouter::v1::Subscriber::Service {
     if (start.consumer() == "stubborn") {
       release_.WaitForNotificationWithTimeout(absl::Seconds(60));
     }
+    return grpc::Status::OK;
+  }
+
+  // Consumer "expiring": the first stream delivers 1 and 2 and then runs
+  // into the client's deadline; the next one delivers 3 and ends with OK.
+  grpc::Status Expiring(
+      const SubscribeStart& start,
+      grpc::ServerReaderWriter<SubscribeResponse, SubscribeRequest>* stream) {
+    bool first;
+    {
+      absl::MutexLock lock(&mu_);
+      first = expiring_streams_++ == 0;
+    }
+    SubscribeResponse response;
+    if (first) {
+      *response.add_events() = MakeEvent(1);
+      *response.add_events() = MakeEvent(2);
+      stream->Write(response);
+      SubscribeRequest request;
+      while (stream->Read(&request)) {  // until the deadline cancels it
+        absl::MutexLock lock(&mu_);
+        acks_.push_back(request.ack().offset());
+      }
+      return grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED, "deadline");
+    }
+    if (start.position() != evrouter::v1::START_POSITION_RESUME) {
+      return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "not RESUME");
+    }
+    *response.add_events() = MakeEvent(3);
+    stream->Write(response);
     return grpc::Status::OK;
   }
 
@@ -154,6 +186,7 @@ class FakeSubscriber final : public evrouter::v1::Subscriber::Service {
   std::vector<uint64_t> acks_ ABSL_GUARDED_BY(mu_);
   bool half_closed_ ABSL_GUARDED_BY(mu_) = false;
   uint64_t committed_ ABSL_GUARDED_BY(mu_) = 0;
+  int expiring_streams_ ABSL_GUARDED_BY(mu_) = 0;
   absl::Notification release_;
 };
 
@@ -170,6 +203,7 @@ class SubscriptionTest : public ::testing::Test {
     ASSERT_GT(port, 0);
     ClientOptions options;
     options.server = absl::StrCat("127.0.0.1:", port);
+    port_ = port;
     options.timeout = absl::Seconds(5);
     options.stream_timeout = absl::Seconds(30);
     client_ = std::make_unique<Client>(options);
@@ -207,6 +241,7 @@ class SubscriptionTest : public ::testing::Test {
   FakeSubscriber subscriber_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<Client> client_;
+  int port_ = 0;
 };
 
 TEST_F(SubscriptionTest, DeliversBatchesAndEndsAfterHalfClose) {
@@ -432,6 +467,27 @@ TEST_F(SubscribeLoopTest, StopWaitsAtMostTheGrace) {
   runner.join();
   EXPECT_EQ(status.code(), absl::StatusCode::kDeadlineExceeded) << status;
   EXPECT_TRUE(subscriber_.half_closed());
+}
+
+TEST_F(SubscribeLoopTest, EndlessSubscribeResumesAfterTheStreamDeadline) {
+  ClientOptions options;
+  options.server = absl::StrCat("127.0.0.1:", port_);
+  options.stream_timeout = absl::Seconds(1);
+  Client client(options);
+  cli::CliArgs args;
+  args.command = cli::Command::kSubscribe;
+  args.start = Start("expiring");
+  args.start.set_position(evrouter::v1::START_POSITION_EARLIEST);
+  std::istringstream in;
+  std::ostringstream out, err;
+  EXPECT_EQ(cli::RunCommand(args, client, in, out, err), cli::kExitOk)
+      << err.str();
+  EXPECT_EQ(out.str(), Lines(1, 3, false));
+  std::vector<SubscribeStart> starts = subscriber_.starts();
+  ASSERT_EQ(starts.size(), 2u);
+  EXPECT_EQ(starts[0].position(), evrouter::v1::START_POSITION_EARLIEST);
+  EXPECT_EQ(starts[1].position(), evrouter::v1::START_POSITION_RESUME);
+  EXPECT_TRUE(subscriber_.AwaitAck(2));
 }
 
 }  // namespace
