@@ -63,13 +63,15 @@ void Queue::OnCommitted(absl::Span<const std::shared_ptr<const Event>> events,
     buffer_.pop_front();
   }
   horizon_ = std::max(horizon_, head);
-  if (matched && !waiters_.empty()) {
-    std::vector<std::shared_ptr<Subscription>> waiters;
-    waiters.swap(waiters_);
-    for (const std::shared_ptr<Subscription>& waiter : waiters) {
-      waiter->waiting_ = false;
-      waiter->TryDeliverLocked(out);
-    }
+  if (matched) WakeWaitersLocked(out);
+}
+
+void Queue::WakeWaitersLocked(Completions* out) {
+  std::vector<std::shared_ptr<Subscription>> waiters;
+  waiters.swap(waiters_);
+  for (const std::shared_ptr<Subscription>& waiter : waiters) {
+    waiter->waiting_ = false;
+    waiter->TryDeliverLocked(out);
   }
 }
 
@@ -82,12 +84,7 @@ void Queue::OnHeadRecovered(uint64_t head) {
     floor_ = std::max(floor_, head);
     while (!buffer_.empty() && buffer_.front()->offset <= floor_)
       buffer_.pop_front();
-    std::vector<std::shared_ptr<Subscription>> waiters;
-    waiters.swap(waiters_);
-    for (const std::shared_ptr<Subscription>& waiter : waiters) {
-      waiter->waiting_ = false;
-      waiter->TryDeliverLocked(&completions);
-    }
+    WakeWaitersLocked(&completions);
   }
   Subscription::Run(std::move(completions));
 }
@@ -104,19 +101,38 @@ void Queue::Persist(const ConsumerState& consumer) {
   context_->offsets->Update(consumer.record);
 }
 
-std::shared_ptr<ConsumerState> Queue::GetOrCreateConsumer(
-    const std::string& name, bool* created) {
-  absl::MutexLock lock(&mu_);
-  *created = false;
-  auto it = consumers_.find(name);
-  if (it != consumers_.end()) return it->second;
+std::shared_ptr<ConsumerState> Queue::NewConsumerLocked(
+    const std::string& name) {
   auto consumer = std::make_shared<ConsumerState>();
   absl::Time now = context_->clock->Now();
   consumer->record = {record_.id, name, record_.start_offset, now, now};
   consumers_.emplace(name, consumer);
-  Persist(*consumer);
-  *created = true;
   return consumer;
+}
+
+absl::Status Queue::ConsumerNotFound(absl::string_view field,
+                                     const std::string& name) const {
+  return absl::NotFoundError(absl::StrCat(field, ": consumer '", name,
+                                          "' not found in queue '",
+                                          record_.name, "'"));
+}
+
+absl::StatusOr<ConsumerState*> Queue::SleepingConsumerLocked(
+    absl::string_view field, const std::string& name,
+    absl::string_view when_active) {
+  if (!deleted_.ok()) return deleted_;
+  auto it = consumers_.find(name);
+  if (it == consumers_.end()) return ConsumerNotFound(field, name);
+  if (it->second->attached != nullptr) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("consumer '", name, "' is ACTIVE; ", when_active));
+  }
+  return it->second.get();
+}
+
+void Queue::EnsureConsumer(const std::string& name) {
+  absl::MutexLock lock(&mu_);
+  if (!consumers_.contains(name)) Persist(*NewConsumerLocked(name));
 }
 
 absl::StatusOr<std::shared_ptr<Subscription>> Queue::Attach(
@@ -134,11 +150,8 @@ absl::StatusOr<std::shared_ptr<Subscription>> Queue::Attach(
     }
     auto it = consumers_.find(name);
     std::shared_ptr<ConsumerState> consumer;
-    absl::Time now = context_->clock->Now();
     if (it == consumers_.end()) {
-      consumer = std::make_shared<ConsumerState>();
-      consumer->record = {record_.id, name, record_.start_offset, now, now};
-      consumers_.emplace(name, consumer);
+      consumer = NewConsumerLocked(name);
     } else {
       consumer = it->second;
       if (consumer->attached != nullptr) {
@@ -169,7 +182,7 @@ absl::StatusOr<std::shared_ptr<Subscription>> Queue::Attach(
         break;
     }
     record.committed_offset = next - 1;
-    record.last_active_at = now;
+    record.last_active_at = context_->clock->Now();
     Persist(*consumer);
     auto subscription = std::make_shared<Subscription>(
         shared_from_this(), consumer, next, max_in_flight, report_caught_up);
@@ -183,17 +196,10 @@ absl::StatusOr<std::shared_ptr<Subscription>> Queue::Attach(
 absl::StatusOr<uint64_t> Queue::AckUnattached(const std::string& name,
                                               uint64_t offset) {
   absl::MutexLock lock(&mu_);
-  if (!deleted_.ok()) return deleted_;
-  auto it = consumers_.find(name);
-  if (it == consumers_.end()) {
-    return absl::NotFoundError(absl::StrCat(
-        "consumer: '", name, "' not found in queue '", record_.name, "'"));
-  }
-  ConsumerState& consumer = *it->second;
-  if (consumer.attached != nullptr) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "consumer '", name, "' is ACTIVE on a stream; ack on that stream"));
-  }
+  absl::StatusOr<ConsumerState*> found =
+      SleepingConsumerLocked("consumer", name, "ack on its stream");
+  if (!found.ok()) return found.status();
+  ConsumerState& consumer = **found;
   if (offset > horizon_) {
     return absl::OutOfRangeError(absl::StrCat(
         "offset: ", offset, " is beyond the exchange head ", horizon_));
@@ -209,17 +215,10 @@ absl::StatusOr<uint64_t> Queue::AckUnattached(const std::string& name,
 absl::StatusOr<ConsumerInfo> Queue::Seek(const std::string& name,
                                          uint64_t offset) {
   absl::MutexLock lock(&mu_);
-  if (!deleted_.ok()) return deleted_;
-  auto it = consumers_.find(name);
-  if (it == consumers_.end()) {
-    return absl::NotFoundError(absl::StrCat(
-        "name: consumer '", name, "' not found in queue '", record_.name, "'"));
-  }
-  ConsumerState& consumer = *it->second;
-  if (consumer.attached != nullptr) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "consumer '", name, "' is ACTIVE; seek it while it sleeps"));
-  }
+  absl::StatusOr<ConsumerState*> found =
+      SleepingConsumerLocked("name", name, "seek it while it sleeps");
+  if (!found.ok()) return found.status();
+  ConsumerState& consumer = **found;
   if (offset > horizon_ + 1) {
     return absl::OutOfRangeError(absl::StrCat(
         "offset: ", offset, " is beyond the next offset ", horizon_ + 1));
@@ -235,11 +234,7 @@ absl::Status Queue::DeleteConsumer(const std::string& name) {
   {
     absl::MutexLock lock(&mu_);
     auto it = consumers_.find(name);
-    if (it == consumers_.end()) {
-      return absl::NotFoundError(absl::StrCat("name: consumer '", name,
-                                              "' not found in queue '",
-                                              record_.name, "'"));
-    }
+    if (it == consumers_.end()) return ConsumerNotFound("name", name);
     if (it->second->attached != nullptr) {
       it->second->attached->TerminateLocked(
           absl::NotFoundError(
@@ -496,18 +491,21 @@ absl::Status Subscription::Ack(uint64_t offset) {
   return absl::OkStatus();
 }
 
+void Subscription::StopWaitingLocked() {
+  queue_->mu_.AssertHeld();
+  if (!waiting_) return;
+  waiting_ = false;
+  auto& waiters = queue_->waiters_;
+  waiters.erase(std::remove(waiters.begin(), waiters.end(), shared_from_this()),
+                waiters.end());
+}
+
 void Subscription::Wake() {
   Completions completions;
   {
     absl::MutexLock lock(&queue_->mu_);
     woken_ = true;
-    if (waiting_) {
-      waiting_ = false;
-      auto& waiters = queue_->waiters_;
-      waiters.erase(
-          std::remove(waiters.begin(), waiters.end(), shared_from_this()),
-          waiters.end());
-    }
+    StopWaitingLocked();
     TryDeliverLocked(&completions);
     if (!pending_.has_value()) woken_ = false;
   }
@@ -516,13 +514,7 @@ void Subscription::Wake() {
 
 void Subscription::DetachLocked() {
   queue_->mu_.AssertHeld();
-  if (waiting_) {
-    waiting_ = false;
-    auto& waiters = queue_->waiters_;
-    waiters.erase(
-        std::remove(waiters.begin(), waiters.end(), shared_from_this()),
-        waiters.end());
-  }
+  StopWaitingLocked();
   if (consumer_->attached == this) {
     consumer_->attached = nullptr;
     consumer_->record.last_active_at = queue_->context_->clock->Now();

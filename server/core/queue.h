@@ -115,10 +115,9 @@ class Queue : public std::enable_shared_from_this<Queue> {
 
   // Restores a consumer at load.
   void RestoreConsumer(ConsumerRecord record);
-  // Returns the consumer, created at the start of the queue when absent
-  // (`*created` tells; the new one is written soon).
-  std::shared_ptr<ConsumerState> GetOrCreateConsumer(const std::string& name,
-                                                     bool* created);
+  // Creates the consumer at the start of the queue unless it exists (the
+  // new one is written soon).
+  void EnsureConsumer(const std::string& name);
 
   // Where a subscription starts. Resolved by the caller.
   struct Start {
@@ -159,6 +158,18 @@ class Queue : public std::enable_shared_from_this<Queue> {
   uint64_t LagLocked(uint64_t committed) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   bool Holds(const Event& event) const;
+  // A new consumer at the start of the queue, in consumers_ (not persisted).
+  std::shared_ptr<ConsumerState> NewConsumerLocked(const std::string& name)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status ConsumerNotFound(absl::string_view field,
+                                const std::string& name) const;
+  // The consumer, when the queue exists and it is not ACTIVE (then the error
+  // says `when_active`). `field` names the consumer in a NOT_FOUND.
+  absl::StatusOr<ConsumerState*> SleepingConsumerLocked(
+      absl::string_view field, const std::string& name,
+      absl::string_view when_active) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Hands the waiting subscriptions whatever they can be given now.
+  void WakeWaitersLocked(Completions* out) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Persist(const ConsumerState& consumer);
 
   const QueueRecord record_;
@@ -225,6 +236,8 @@ class Subscription : public std::enable_shared_from_this<Subscription> {
   // Ends the subscription with `status` (queue lock held).
   void TerminateLocked(absl::Status status, Completions* out);
   void DetachLocked();
+  // Leaves the queue's live waiters.
+  void StopWaitingLocked();
   // One catch-up read, on a read thread.
   void ReadChunk(uint64_t from, uint64_t floor, size_t limit);
   static void Run(Completions completions) {

@@ -87,6 +87,18 @@ absl::StatusOr<std::shared_ptr<Queue>> QueueManager::FindForField(
   return queue;
 }
 
+absl::StatusOr<std::shared_ptr<Queue>> QueueManager::FindConsumerQueue(
+    absl::string_view queue_field, absl::string_view queue,
+    absl::string_view consumer_field, absl::string_view consumer) const {
+  absl::StatusOr<std::shared_ptr<Queue>> found =
+      FindForField(queue_field, queue);
+  if (!found.ok()) return found.status();
+  if (absl::Status status = ValidateName(consumer_field, consumer);
+      !status.ok())
+    return status;
+  return found;
+}
+
 void QueueManager::CreateQueue(
     QueueSpec spec,
     absl::AnyInvocable<void(absl::StatusOr<QueueInfo>) &&> done) {
@@ -242,17 +254,12 @@ void QueueManager::CreateConsumer(
     std::string queue_name, std::string name,
     absl::AnyInvocable<void(absl::StatusOr<ConsumerInfo>) &&> done) {
   absl::StatusOr<std::shared_ptr<Queue>> queue =
-      FindForField("queue", queue_name);
+      FindConsumerQueue("queue", queue_name, "name", name);
   if (!queue.ok()) {
     std::move(done)(queue.status());
     return;
   }
-  if (absl::Status status = ValidateName("name", name); !status.ok()) {
-    std::move(done)(status);
-    return;
-  }
-  bool created;
-  (*queue)->GetOrCreateConsumer(name, &created);
+  (*queue)->EnsureConsumer(name);
   offsets_.Flush([queue = *queue, name = std::move(name),
                   done = std::move(done)](absl::Status status) mutable {
     if (!status.ok()) {
@@ -291,22 +298,13 @@ absl::StatusOr<std::vector<ConsumerInfo>> QueueManager::ListConsumers(
   return infos;
 }
 
-absl::StatusOr<uint64_t> QueueManager::OffsetAtTime(const Queue& queue,
-                                                    absl::Time time) {
-  return store_->OffsetAtTime(queue.record().exchange_id, time);
-}
-
 void QueueManager::SeekConsumer(
     std::string queue_name, std::string name, SeekTarget target,
     absl::AnyInvocable<void(absl::StatusOr<ConsumerInfo>) &&> done) {
   absl::StatusOr<std::shared_ptr<Queue>> queue =
-      FindForField("queue", queue_name);
+      FindConsumerQueue("queue", queue_name, "name", name);
   if (!queue.ok()) {
     std::move(done)(queue.status());
-    return;
-  }
-  if (absl::Status status = ValidateName("name", name); !status.ok()) {
-    std::move(done)(status);
     return;
   }
   if (target.offset.has_value() == target.time.has_value()) {
@@ -324,7 +322,8 @@ void QueueManager::SeekConsumer(
     if (target.offset.has_value()) {
       offset = *target.offset;
     } else {
-      absl::StatusOr<uint64_t> at = OffsetAtTime(*queue, *target.time);
+      absl::StatusOr<uint64_t> at =
+          store_->OffsetAtTime(queue->record().exchange_id, *target.time);
       if (!at.ok()) {
         std::move(done)(at.status());
         return;
@@ -352,13 +351,9 @@ void QueueManager::DeleteConsumer(
     std::string queue_name, std::string name,
     absl::AnyInvocable<void(absl::Status) &&> done) {
   absl::StatusOr<std::shared_ptr<Queue>> queue =
-      FindForField("queue", queue_name);
+      FindConsumerQueue("queue", queue_name, "name", name);
   if (!queue.ok()) {
     std::move(done)(queue.status());
-    return;
-  }
-  if (absl::Status status = ValidateName("name", name); !status.ok()) {
-    std::move(done)(status);
     return;
   }
   if (absl::Status status = (*queue)->DeleteConsumer(name); !status.ok()) {
@@ -378,15 +373,10 @@ void QueueManager::Subscribe(
         done) {
   const std::string& prefix = spec.field_prefix;
   absl::StatusOr<std::shared_ptr<Queue>> queue =
-      FindForField(absl::StrCat(prefix, "queue"), spec.queue);
+      FindConsumerQueue(absl::StrCat(prefix, "queue"), spec.queue,
+                        absl::StrCat(prefix, "consumer"), spec.consumer);
   if (!queue.ok()) {
     std::move(done)(queue.status());
-    return;
-  }
-  if (absl::Status status =
-          ValidateName(absl::StrCat(prefix, "consumer"), spec.consumer);
-      !status.ok()) {
-    std::move(done)(status);
     return;
   }
   if (spec.max_in_flight == 0)
@@ -419,7 +409,8 @@ void QueueManager::Subscribe(
       // Finding the offset reads the store: off the caller's thread.
       admin_->Post([this, queue = *queue, spec = std::move(spec),
                     done = std::move(done)]() mutable {
-        absl::StatusOr<uint64_t> offset = OffsetAtTime(*queue, spec.time);
+        absl::StatusOr<uint64_t> offset =
+            store_->OffsetAtTime(queue->record().exchange_id, spec.time);
         if (!offset.ok()) {
           std::move(done)(offset.status());
           return;
@@ -438,13 +429,9 @@ void QueueManager::Ack(
     std::string queue_name, std::string consumer, uint64_t offset,
     absl::AnyInvocable<void(absl::StatusOr<uint64_t>) &&> done) {
   absl::StatusOr<std::shared_ptr<Queue>> queue =
-      FindForField("queue", queue_name);
+      FindConsumerQueue("queue", queue_name, "consumer", consumer);
   if (!queue.ok()) {
     std::move(done)(queue.status());
-    return;
-  }
-  if (absl::Status status = ValidateName("consumer", consumer); !status.ok()) {
-    std::move(done)(status);
     return;
   }
   if (offset == 0) {

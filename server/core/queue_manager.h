@@ -136,9 +136,11 @@ class QueueManager {
   std::shared_ptr<Queue> Find(absl::string_view name) const;
   absl::StatusOr<std::shared_ptr<Queue>> FindForField(
       absl::string_view field, absl::string_view name) const;
+  // The queue, after checking the consumer's name too (errors name fields).
+  absl::StatusOr<std::shared_ptr<Queue>> FindConsumerQueue(
+      absl::string_view queue_field, absl::string_view queue,
+      absl::string_view consumer_field, absl::string_view consumer) const;
   void OnExchangeDeleted(const ExchangeLog& log);
-  // The offset of the first event stored at or after `time` (store read).
-  absl::StatusOr<uint64_t> OffsetAtTime(const Queue& queue, absl::Time time);
 
   const QueueManagerOptions options_;
   Router* const router_;
