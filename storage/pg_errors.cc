@@ -18,10 +18,13 @@ std::string Clean(std::string_view message) {
   return std::string(absl::StripTrailingAsciiWhitespace(AsAbsl(message)));
 }
 
-absl::Status FromSqlState(std::string_view what, const std::string& sqlstate,
-                          std::string_view message) {
+}  // namespace
+
+absl::Status StatusFromSqlState(std::string_view what,
+                                std::string_view sqlstate,
+                                std::string_view message) {
   const std::string text = absl::StrCat(AsAbsl(what), ": ", Clean(message));
-  if (absl::StartsWith(sqlstate, "08") || sqlstate == "57P01" ||
+  if (absl::StartsWith(AsAbsl(sqlstate), "08") || sqlstate == "57P01" ||
       sqlstate == "57P02" || sqlstate == "57P03") {
     return absl::UnavailableError(text);
   }
@@ -32,8 +35,6 @@ absl::Status FromSqlState(std::string_view what, const std::string& sqlstate,
   }
   return absl::InternalError(text);
 }
-
-}  // namespace
 
 absl::Status StatusFromCurrentException(std::string_view what) {
   try {
@@ -47,7 +48,7 @@ absl::Status StatusFromCurrentException(std::string_view what) {
     return absl::UnavailableError(
         absl::StrCat(AsAbsl(what), ": ", Clean(e.what())));
   } catch (const pqxx::sql_error& e) {  // incl. unique_violation (23505)
-    return FromSqlState(what, e.sqlstate(), e.what());
+    return StatusFromSqlState(what, e.sqlstate(), e.what());
   } catch (const pqxx::serialization_failure& e) {
     return absl::AbortedError(
         absl::StrCat(AsAbsl(what), ": ", Clean(e.what())));

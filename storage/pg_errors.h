@@ -15,6 +15,12 @@ namespace evrouter {
 // else -> INTERNAL. `what` names the operation and prefixes the message.
 absl::Status StatusFromCurrentException(std::string_view what);
 
+// The same mapping for an error reported by libpq directly: its SQLSTATE
+// (may be empty) and message.
+absl::Status StatusFromSqlState(std::string_view what,
+                                std::string_view sqlstate,
+                                std::string_view message);
+
 // Runs `fn` and returns its status; any exception it throws is mapped with
 // StatusFromCurrentException. Exceptions never escape.
 absl::Status RunMappingPgErrors(std::string_view what,

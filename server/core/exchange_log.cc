@@ -168,10 +168,11 @@ absl::Status ExchangeLog::RecoverHead() {
 
 void ExchangeLog::CommitRound() {
   std::vector<Pending> round;
+  size_t round_events = 0;
   bool head_known;
   {
     absl::MutexLock lock(&mu_);
-    size_t events = 0;
+    size_t& events = round_events;
     size_t bytes = 0;
     while (!queue_.empty()) {
       Pending& next = queue_.front();
@@ -192,6 +193,7 @@ void ExchangeLog::CommitRound() {
   absl::Status status = head_known ? absl::OkStatus() : RecoverHead();
   std::vector<std::vector<PublishedEvent>> results(round.size());
   std::vector<Event> rows;
+  rows.reserve(round_events);
   uint64_t head = 0;
   absl::Time stored_at = absl::UnixEpoch();
   if (status.ok()) {

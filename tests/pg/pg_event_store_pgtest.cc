@@ -6,6 +6,8 @@
 
 #include <limits>
 #include <memory>
+#include <optional>
+#include <pqxx/pqxx>
 #include <string>
 #include <thread>
 #include <utility>
@@ -105,6 +107,15 @@ class PgEventStoreTest : public ::testing::Test {
     EXPECT_TRUE(record.ok()) << record.status();
     EXPECT_TRUE(created);
     return record.ok() ? record->id : 0;
+  }
+
+  // Sessions of this test's database waiting for a lock.
+  int LockWaiters() {
+    const Rows rows = testing::QueryRows(
+        db_.dsn(), absl::StrCat("SELECT count(*) FROM pg_stat_activity WHERE "
+                                "datname = '",
+                                db_.name(), "' AND wait_event_type = 'Lock'"));
+    return rows.size() == 1 && rows[0].size() == 1 ? std::stoi(rows[0][0]) : -1;
   }
 
   testing::PgTestDatabase db_;
@@ -249,6 +260,68 @@ TEST_F(PgEventStoreTest, CollidingBatchStoresNothing) {
   absl::StatusOr<uint64_t> head = store_->HeadOffset(id);
   ASSERT_TRUE(head.ok());
   EXPECT_EQ(*head, 2u);
+}
+
+// Events have no foreign key (migration 0003); the append locks the exchange
+// row instead. An append that meets an uncommitted delete waits for it, then
+// finds the exchange gone and stores nothing: no orphaned events.
+TEST_F(PgEventStoreTest, AppendWaitingForAnExchangeDeleteStoresNothing) {
+  const int64_t id = Create("orders");
+  ASSERT_TRUE(store_->AppendEvents(id, MakeEvents(1, 3)).ok());
+
+  pqxx::connection conn(db_.dsn());
+  std::optional<pqxx::work> deleting(std::in_place, conn);
+  deleting->exec("DELETE FROM exchanges WHERE name = 'orders'");
+  deleting->exec(absl::StrCat("DELETE FROM events WHERE exchange_id = ", id));
+
+  absl::Status appended = absl::UnknownError("not run");
+  std::thread appender(
+      [&] { appended = store_->AppendEvents(id, MakeEvents(4, 5)); });
+  const absl::Time deadline = absl::Now() + absl::Seconds(30);
+  while (LockWaiters() < 1 && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  const bool waited = LockWaiters() >= 1;
+  deleting->commit();
+  deleting.reset();
+  appender.join();
+
+  EXPECT_TRUE(waited) << "the append never waited for the delete";
+  EXPECT_EQ(appended.code(), absl::StatusCode::kNotFound) << appended;
+  EXPECT_EQ(testing::QueryRows(db_.dsn(), "SELECT count(*) FROM events"),
+            (Rows{{"0"}}));
+}
+
+// The other order: a delete that meets an uncommitted append (its lock on the
+// exchange row) waits for it, then deletes its events too.
+TEST_F(PgEventStoreTest, ExchangeDeleteWaitsForAnAppendAndTakesItsEvents) {
+  const int64_t id = Create("orders");
+  ASSERT_TRUE(store_->AppendEvents(id, MakeEvents(1, 3)).ok());
+
+  pqxx::connection conn(db_.dsn());
+  std::optional<pqxx::work> appending(std::in_place, conn);
+  appending->exec(absl::StrCat("SELECT 1 FROM exchanges WHERE id = ", id,
+                               " FOR KEY SHARE"));
+  appending->exec(absl::StrCat(
+      "INSERT INTO events (exchange_id, event_offset, id, publisher_id, type, "
+      "source, content_type, payload, stored_at) VALUES (",
+      id, ", 4, gen_random_uuid(), false, 't', 's', '', '', now())"));
+
+  absl::Status deleted = absl::UnknownError("not run");
+  std::thread deleter([&] { deleted = store_->DeleteExchange("orders"); });
+  const absl::Time deadline = absl::Now() + absl::Seconds(30);
+  while (LockWaiters() < 1 && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  const bool waited = LockWaiters() >= 1;
+  appending->commit();
+  appending.reset();
+  deleter.join();
+
+  EXPECT_TRUE(waited) << "the delete never waited for the append";
+  EXPECT_TRUE(deleted.ok()) << deleted;
+  EXPECT_EQ(testing::QueryRows(db_.dsn(), "SELECT count(*) FROM events"),
+            (Rows{{"0"}}));
 }
 
 TEST_F(PgEventStoreTest, ConcurrentWritersOfOneOffsetStoreOneBatch) {
