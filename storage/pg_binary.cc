@@ -22,15 +22,6 @@ constexpr int64_t kPgEpochUnixMicros = int64_t{946684800} * 1000000;
 
 constexpr char kCopySignature[] = "PGCOPY\n\377\r\n\0";  // 11 bytes
 
-// libpqxx keeps its PGconn private; a large object may reach it (a protected
-// static), and so may this subclass.
-class RawConnection : public pqxx::largeobject {
- public:
-  static PGconn* Of(const pqxx::dbtransaction& tx) {
-    return static_cast<PGconn*>(raw_connection(tx));
-  }
-};
-
 // The status of a failed libpq operation on `conn` (with its result, if any).
 absl::Status Failure(PGconn* conn, const PGresult* result,
                      std::string_view what) {
@@ -41,7 +32,9 @@ absl::Status Failure(PGconn* conn, const PGresult* result,
   const char* sqlstate = result != nullptr
                              ? PQresultErrorField(result, PG_DIAG_SQLSTATE)
                              : nullptr;
-  const char* message = result != nullptr ? PQresultErrorMessage(result) : "";
+  const char* message =
+      result != nullptr ? PQresultErrorField(result, PG_DIAG_MESSAGE_PRIMARY)
+                        : nullptr;
   if (message == nullptr || *message == '\0') message = PQerrorMessage(conn);
   return StatusFromSqlState(what, sqlstate != nullptr ? sqlstate : "", message);
 }
@@ -128,26 +121,52 @@ const std::string& PgBinaryCopyBuffer::Finish() {
   return data_;
 }
 
-absl::Status CopyBinaryIn(pqxx::dbtransaction& tx, std::string_view copy_sql,
-                          std::string_view data, std::string_view what) {
-  PGconn* conn = RawConnection::Of(tx);
-  PGresult* start = PQexec(conn, std::string(copy_sql).c_str());
-  const bool copying = PQresultStatus(start) == PGRES_COPY_IN;
-  absl::Status status = copying ? absl::OkStatus() : Failure(conn, start, what);
-  PQclear(start);
-  if (!copying) {
-    // Whatever else the command returned, so the connection is idle again.
-    DrainResults(conn, what).IgnoreError();
-    return status;
+absl::Status RunCopyScript(PGconn* conn, std::string_view script,
+                           std::string_view data, std::string_view what,
+                           bool* commit_started) {
+  absl::Status status;
+  if (PQsendQuery(conn, std::string(script).c_str()) != 1) {
+    return Failure(conn, nullptr, what);
   }
-  // A failed send is reported by the COPY's result (or the connection).
-  if (data.size() > static_cast<size_t>(std::numeric_limits<int>::max()) ||
-      PQputCopyData(conn, data.data(), static_cast<int>(data.size())) != 1) {
-    PQputCopyEnd(conn, "evrouter: could not send the COPY data");
-  } else {
-    PQputCopyEnd(conn, nullptr);
+  // The results of the statements before the COPY, then its CopyInResponse.
+  bool copying = false;
+  while (!copying) {
+    PGresult* result = PQgetResult(conn);
+    if (result == nullptr) break;  // the script ended early (an error)
+    const ExecStatusType type = PQresultStatus(result);
+    if (type == PGRES_COPY_IN) {
+      copying = true;
+    } else if (status.ok() && type != PGRES_COMMAND_OK &&
+               type != PGRES_TUPLES_OK) {
+      status = Failure(conn, result, what);
+    }
+    PQclear(result);
   }
-  return DrainResults(conn, what);
+  if (copying) {
+    *commit_started = true;
+    // A failed send is reported by the COPY's result (or the connection).
+    if (!status.ok() ||
+        data.size() > static_cast<size_t>(std::numeric_limits<int>::max()) ||
+        PQputCopyData(conn, data.data(), static_cast<int>(data.size())) != 1) {
+      PQputCopyEnd(conn, "evrouter: COPY abandoned");
+    } else {
+      PQputCopyEnd(conn, nullptr);
+    }
+    absl::Status rest = DrainResults(conn, what);
+    if (status.ok()) status = rest;
+  } else if (status.ok()) {
+    status = Failure(conn, nullptr, what);  // no COPY in the script
+  }
+  // After an error the rest of the script was skipped, leaving the
+  // transaction open (and failed): end it so the connection is idle.
+  if (PQstatus(conn) == CONNECTION_OK &&
+      PQtransactionStatus(conn) != PQTRANS_IDLE) {
+    PQclear(PQexec(conn, "ROLLBACK"));
+  }
+  if (status.ok() && PQstatus(conn) != CONNECTION_OK) {
+    status = Failure(conn, nullptr, what);
+  }
+  return status;
 }
 
 PgBinaryResult::PgBinaryResult(PgBinaryResult&& other) noexcept
@@ -209,11 +228,9 @@ absl::StatusOr<std::string_view> PgBinaryResult::Jsonb(int row,
   return bytes.substr(1);
 }
 
-absl::StatusOr<PgBinaryResult> ExecBinary(pqxx::dbtransaction& tx,
-                                          std::string_view sql,
+absl::StatusOr<PgBinaryResult> ExecBinary(PGconn* conn, std::string_view sql,
                                           const std::vector<int64_t>& params,
                                           std::string_view what) {
-  PGconn* conn = RawConnection::Of(tx);
   // Parameters go in binary too: bigint, network byte order.
   std::vector<uint64_t> values(params.size());
   std::vector<const char*> pointers(params.size());

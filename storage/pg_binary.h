@@ -1,15 +1,15 @@
 #ifndef EVROUTER_STORAGE_PG_BINARY_H_
 #define EVROUTER_STORAGE_PG_BINARY_H_
 
-// Internal to the Postgres store: PostgreSQL's binary wire format, for the
-// two hot paths (appending events with COPY, reading them back for catch-up).
-// Binary avoids hex-encoding payloads, escaping COPY text and parsing
-// timestamps and UUIDs on both sides. Plain libpq under a libpqxx
-// transaction; failures come back as statuses (pg_errors' mapping).
+// Internal to the Postgres store: PostgreSQL's binary wire format and plain
+// libpq, for the two hot paths (appending events with COPY, reading them back
+// for catch-up). Binary avoids hex-encoding payloads, escaping COPY text and
+// parsing timestamps and UUIDs on both sides; plain libpq lets an append be
+// two round trips instead of five. Failures come back as statuses
+// (pg_errors' mapping); a lost connection is UNAVAILABLE.
 
 #include <cstdint>
 #include <optional>
-#include <pqxx/pqxx>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -17,6 +17,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "storage/pg_connection_pool.h"
 
 namespace evrouter {
 
@@ -45,10 +46,17 @@ class PgBinaryCopyBuffer {
   std::string& data_;
 };
 
-// Runs `copy_sql` (a COPY ... FROM STDIN (FORMAT binary)) inside `tx` and
-// sends `data` (from PgBinaryCopyBuffer::Finish). `what` prefixes errors.
-absl::Status CopyBinaryIn(pqxx::dbtransaction& tx, std::string_view copy_sql,
-                          std::string_view data, std::string_view what);
+// Runs `script`, semicolon-separated statements of which exactly one is a
+// `COPY ... FROM STDIN (FORMAT binary)`, as one simple query on an idle
+// connection, feeding `data` (from PgBinaryCopyBuffer::Finish) to the COPY.
+// The statements after the COPY run once its data is in, in the same round
+// trip: "BEGIN; COPY ...; <checks>; COMMIT" is a whole transaction in two
+// round trips. Sets `*commit_started` just before the data goes out (from
+// then on a lost connection leaves the outcome unknown). On failure the
+// transaction is rolled back and the connection left idle.
+absl::Status RunCopyScript(pg_conn* conn, std::string_view script,
+                           std::string_view data, std::string_view what,
+                           bool* commit_started);
 
 // The rows of a query run with binary results: field values are the raw
 // bytes of each type's binary send format. Holds the libpq result.
@@ -70,16 +78,15 @@ class PgBinaryResult {
 
  private:
   friend absl::StatusOr<PgBinaryResult> ExecBinary(
-      pqxx::dbtransaction& tx, std::string_view sql,
-      const std::vector<int64_t>& params, std::string_view what);
+      pg_conn* conn, std::string_view sql, const std::vector<int64_t>& params,
+      std::string_view what);
   explicit PgBinaryResult(void* result) : result_(result) {}
   void* result_;  // PGresult*
 };
 
-// Runs `sql` with bigint parameters $1.. inside `tx`, asking for binary
-// results. `what` prefixes errors.
-absl::StatusOr<PgBinaryResult> ExecBinary(pqxx::dbtransaction& tx,
-                                          std::string_view sql,
+// Runs one statement `sql` with bigint parameters $1.. (in its own implicit
+// transaction: one round trip), asking for binary results.
+absl::StatusOr<PgBinaryResult> ExecBinary(pg_conn* conn, std::string_view sql,
                                           const std::vector<int64_t>& params,
                                           std::string_view what);
 

@@ -5,6 +5,18 @@
 #include "storage/pg_errors.h"
 
 namespace evrouter {
+namespace {
+
+// libpqxx 6.4 keeps the PGconn private; a large object may reach it through
+// this protected static, and so may a subclass.
+class RawConnection : public pqxx::largeobject {
+ public:
+  static pg_conn* Of(const pqxx::dbtransaction& tx) {
+    return raw_connection(tx);
+  }
+};
+
+}  // namespace
 
 PgConnectionPool::PgConnectionPool(std::string dsn, int size)
     : dsn_(std::move(dsn)) {
@@ -14,45 +26,65 @@ PgConnectionPool::PgConnectionPool(std::string dsn, int size)
 absl::Status PgConnectionPool::Run(
     std::string_view what, bool* commit_started,
     absl::FunctionRef<absl::Status(pqxx::connection&)> fn) {
+  return RunSession(what, commit_started,
+                    [&](PgSession& session) { return fn(session.conn); });
+}
+
+PgConnectionPool::Pooled PgConnectionPool::Connect() {
+  Pooled pooled;
+  pooled.conn = std::make_unique<pqxx::connection>(dsn_);
+  // A lost connection is discarded, never reconnected in place, so the
+  // libpq handle taken here stays the connection's.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+  pooled.conn->inhibit_reactivation(true);
+#pragma GCC diagnostic pop
+  pqxx::read_transaction tx(*pooled.conn);
+  pooled.raw = RawConnection::Of(tx);
+  tx.commit();
+  return pooled;
+}
+
+absl::Status PgConnectionPool::RunSession(
+    std::string_view what, bool* commit_started,
+    absl::FunctionRef<absl::Status(PgSession&)> fn) {
   for (int attempt = 0;; ++attempt) {
-    std::unique_ptr<pqxx::connection> conn = Acquire();
+    Pooled pooled = Acquire();
     bool fresh = false;
     if (commit_started != nullptr) *commit_started = false;
     absl::Status status = RunMappingPgErrors(what, [&] {
-      if (conn == nullptr || !conn->is_open()) {
-        conn.reset();
+      if (pooled.conn == nullptr || !pooled.conn->is_open()) {
+        pooled = Pooled();
         fresh = true;
-        conn = std::make_unique<pqxx::connection>(dsn_);
+        pooled = Connect();
       }
-      return fn(*conn);
+      PgSession session{*pooled.conn, pooled.raw};
+      return fn(session);
     });
     const bool lost = IsConnectionLost(status);
-    Release(lost ? nullptr : std::move(conn));
+    Release(lost ? Pooled() : std::move(pooled));
     const bool may_retry = commit_started == nullptr || !*commit_started;
     if (lost && !fresh && may_retry && attempt == 0) continue;
     return status;
   }
 }
 
-std::unique_ptr<pqxx::connection> PgConnectionPool::Acquire() {
+PgConnectionPool::Pooled PgConnectionPool::Acquire() {
   absl::MutexLock lock(&mu_);
   mu_.Await(absl::Condition(
-      +[](std::vector<std::unique_ptr<pqxx::connection>>* slots) {
-        return !slots->empty();
-      },
-      &slots_));
-  std::unique_ptr<pqxx::connection> conn = std::move(slots_.back());
+      +[](std::vector<Pooled>* slots) { return !slots->empty(); }, &slots_));
+  Pooled pooled = std::move(slots_.back());
   slots_.pop_back();
-  return conn;
+  return pooled;
 }
 
-void PgConnectionPool::Release(std::unique_ptr<pqxx::connection> conn) {
+void PgConnectionPool::Release(Pooled pooled) {
   absl::MutexLock lock(&mu_);
   // Open connections go to the back so they are reused first.
-  if (conn == nullptr) {
-    slots_.insert(slots_.begin(), nullptr);
+  if (pooled.conn == nullptr) {
+    slots_.insert(slots_.begin(), Pooled());
   } else {
-    slots_.push_back(std::move(conn));
+    slots_.push_back(std::move(pooled));
   }
 }
 

@@ -14,7 +14,17 @@
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 
+struct pg_conn;  // libpq's PGconn
+
 namespace evrouter {
+
+// A pooled connection: libpqxx for most statements, and its libpq handle for
+// the binary hot paths (pg_binary.h). The handle is fixed for the life of the
+// connection (reactivation is off; a lost connection is discarded).
+struct PgSession {
+  pqxx::connection& conn;
+  pg_conn* raw;
+};
 
 // A fixed number of slots for connections to one DSN; a slot holds an open
 // connection or nullptr (opened on next use). Thread-safe: Run may be called
@@ -35,14 +45,23 @@ class PgConnectionPool {
   // and never after `fn` set `*commit_started` (the commit outcome is unknown).
   absl::Status Run(std::string_view what, bool* commit_started,
                    absl::FunctionRef<absl::Status(pqxx::connection&)> fn);
+  // The same, with the libpq handle too.
+  absl::Status RunSession(std::string_view what, bool* commit_started,
+                          absl::FunctionRef<absl::Status(PgSession&)> fn);
 
  private:
-  std::unique_ptr<pqxx::connection> Acquire();
-  void Release(std::unique_ptr<pqxx::connection> conn);
+  struct Pooled {
+    std::unique_ptr<pqxx::connection> conn;
+    pg_conn* raw = nullptr;
+  };
+  // Opens a connection and finds its libpq handle. Throws like libpqxx.
+  Pooled Connect();
+  Pooled Acquire();
+  void Release(Pooled pooled);
 
   const std::string dsn_;
   absl::Mutex mu_;
-  std::vector<std::unique_ptr<pqxx::connection>> slots_ ABSL_GUARDED_BY(mu_);
+  std::vector<Pooled> slots_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace evrouter

@@ -14,6 +14,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "storage/pg_binary.h"
 #include "storage/pg_connection_pool.h"
 #include "storage/pg_json_headers.h"
@@ -67,24 +68,21 @@ SELECT COALESCE((SELECT e.event_offset FROM events e
                  ORDER BY e.event_offset DESC LIMIT 1), 0)
 FROM exchanges x WHERE x.id = $1)sql";
 
-// The head before an append; the exchange row stays locked against a delete
-// until the append's transaction ends (what the foreign key did per row).
-constexpr std::string_view kLockExchangeAndSelectHead = R"sql(
-SELECT COALESCE((SELECT e.event_offset FROM events e
-                 WHERE e.exchange_id = x.id
-                 ORDER BY e.event_offset DESC LIMIT 1), 0)
-FROM exchanges x WHERE x.id = $1
-FOR KEY SHARE OF x)sql";
-
 constexpr std::string_view kExchangeExists =
     "SELECT 1 FROM exchanges WHERE id = $1";
 
-// Binary COPY: no hex-encoded payloads, no escaping, no text parsing of
-// UUIDs and timestamps (the largest costs of text COPY on both sides).
-constexpr std::string_view kCopyEvents = R"sql(
+// One append is one transaction in two round trips (RunCopyScript): binary
+// COPY (no hex-encoded payloads, no escaping, no text parsing of UUIDs and
+// timestamps), then evrouter_check_append (migration 0003: locks the exchange
+// row, refuses a gap after the stored head; the primary key refuses overlaps)
+// and COMMIT. Arguments: exchange id, first offset.
+constexpr std::string_view kAppendScript = R"sql(
+BEGIN;
 COPY events (exchange_id, event_offset, id, publisher_id, type, source,
              headers, content_type, payload, event_time, stored_at)
-FROM STDIN (FORMAT binary))sql";
+FROM STDIN (FORMAT binary);
+SELECT evrouter_check_append($1, $2);
+COMMIT)sql";
 constexpr int16_t kCopyEventsColumns = 11;
 
 // Offsets are gapless, so the range bound is exact; it keeps the plan an
@@ -170,16 +168,6 @@ ExchangeRecord ExchangeFromRow(const pqxx::row& row, std::string_view name) {
 absl::Status BadStoredId(const pqxx::field& field) {
   return absl::InternalError(
       absl::StrCat("stored id '", field.c_str(), "' is not a UUID"));
-}
-
-// The batch does not start right after the stored head: someone else wrote
-// (two servers on one database), or the caller's head is stale. Retryable.
-absl::Status OffsetConflict(int64_t exchange_id, uint64_t first,
-                            uint64_t head) {
-  return absl::AbortedError(
-      absl::StrCat("offset conflict in exchange id ", exchange_id, ": offset ",
-                   first, " does not follow the stored head ", head,
-                   " (another writer on this database?)"));
 }
 
 absl::Status NotFoundExchange(int64_t exchange_id) {
@@ -328,22 +316,13 @@ class PgEventStore : public EventStore {
     }
     const std::string& data = copy.Finish();
     bool commit_started = false;
-    absl::Status status = pool_.Run(
-        "append events", &commit_started, [&](pqxx::connection& conn) {
-          pqxx::work tx(conn);
-          pqxx::result head = tx.exec_params(
-              std::string(kLockExchangeAndSelectHead), exchange_id);
-          if (head.empty()) return NotFoundExchange(exchange_id);
-          const uint64_t expected = head[0][0].as<uint64_t>() + 1;
-          if (events.front().offset != expected) {
-            return OffsetConflict(exchange_id, events.front().offset,
-                                  expected - 1);
-          }
-          absl::Status copied =
-              CopyBinaryIn(tx, kCopyEvents, data, "append events");
-          if (!copied.ok()) return copied;
-          Commit(tx, &commit_started);
-          return absl::OkStatus();
+    const std::string script = absl::StrReplaceAll(
+        AsAbsl(kAppendScript), {{"$1", absl::StrCat(exchange_id)},
+                                {"$2", absl::StrCat(events.front().offset)}});
+    absl::Status status = pool_.RunSession(
+        "append events", &commit_started, [&](PgSession& session) {
+          return RunCopyScript(session.raw, script, data, "append events",
+                               &commit_started);
         });
     // A primary-key collision means another writer appended these offsets.
     if (absl::IsAlreadyExists(status)) {
@@ -405,14 +384,16 @@ class PgEventStore : public EventStore {
     const int64_t bounded_limit = std::min(
         ClampToInt64(limit), std::numeric_limits<int64_t>::max() - from);
     absl::Status status =
-        pool_.Run("read events", nullptr, [&](pqxx::connection& conn) {
+        pool_.RunSession("read events", nullptr, [&](PgSession& session) {
           out.clear();
-          pqxx::read_transaction tx(conn);
           absl::StatusOr<PgBinaryResult> result =
-              ExecBinary(tx, kReadEvents, {exchange_id, from, bounded_limit},
-                         "read events");
+              ExecBinary(session.raw, kReadEvents,
+                         {exchange_id, from, bounded_limit}, "read events");
           if (!result.ok()) return result.status();
-          if (result->rows() == 0) return CheckExchangeExists(tx, exchange_id);
+          if (result->rows() == 0) {
+            pqxx::read_transaction tx(session.conn);
+            return CheckExchangeExists(tx, exchange_id);
+          }
           out.reserve(result->rows());
           for (int row = 0; row < result->rows(); ++row) {
             absl::StatusOr<Event> event = EventFromRow(*result, row);
