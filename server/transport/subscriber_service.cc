@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "server/transport/convert.h"
+#include "server/transport/event_wire.h"
 #include "server/transport/status.h"
 #include "server/transport/tracked_unary_reactor.h"
 
@@ -70,9 +71,12 @@ absl::StatusOr<core::SubscribeSpec> ToSubscribeSpec(
 // concurrently and handed to the subscription, which releases credit. It
 // deletes itself once gRPC is done with it and no callback of the
 // subscription is outstanding.
+//
+// The method is registered raw (ByteBuffer in and out): requests are parsed
+// here, and responses are written straight from the events in wire format
+// (event_wire.h), with no v1::Event in between.
 class SubscriberService::StreamReactor final
-    : public grpc::ServerBidiReactor<v1::SubscribeRequest,
-                                     v1::SubscribeResponse>,
+    : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>,
       public SubscriberService::Endable {
  public:
   explicit StreamReactor(SubscriberService* service)
@@ -83,7 +87,7 @@ class SubscriberService::StreamReactor final
       return;
     }
     service_->Register(this);
-    StartRead(&request_);
+    StartRead(&read_buffer_);
   }
 
   void End() override {
@@ -100,6 +104,14 @@ class SubscriberService::StreamReactor final
         keep_going = auto_ack_ && subscription_ != nullptr;
       }
       if (!keep_going) EndWith(grpc::Status::OK);
+      return;
+    }
+    request_.Clear();
+    if (!grpc::SerializationTraits<v1::SubscribeRequest>::Deserialize(
+             &read_buffer_, &request_)
+             .ok()) {
+      EndWith(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                           "request: not a valid SubscribeRequest"));
       return;
     }
     switch (request_.request_case()) {
@@ -127,9 +139,9 @@ class SubscriberService::StreamReactor final
         EndLocked(grpc::Status(grpc::StatusCode::CANCELLED,
                                "stream broken while writing events"));
       } else if (!writes_.empty()) {
-        const v1::SubscribeResponse& written = writes_.front();
-        if (auto_ack_ && written.events_size() > 0) {
-          auto_ack = written.events(written.events_size() - 1).offset();
+        const PendingResponse& written = writes_.front();
+        if (auto_ack_ && written.last_offset > 0) {
+          auto_ack = written.last_offset;
           subscription = subscription_;
         }
         writes_.pop_front();
@@ -207,8 +219,7 @@ class SubscriberService::StreamReactor final
         if (final_.has_value()) {
           close = true;  // ended while attaching
         } else {
-          request_.Clear();
-          StartRead(&request_);  // acks from now on
+          StartRead(&read_buffer_);  // acks from now on
           next = true;
           ++refs_;
         }
@@ -238,8 +249,7 @@ class SubscriberService::StreamReactor final
     }
     absl::MutexLock lock(&mu_);
     if (final_.has_value()) return;
-    request_.Clear();
-    StartRead(&request_);
+    StartRead(&read_buffer_);
   }
 
   // Caller holds a ref for the delivery callback.
@@ -274,26 +284,28 @@ class SubscriberService::StreamReactor final
   void QueueResponsesLocked(const core::Delivery& delivery)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     const std::string& exchange = subscription_->exchange();
-    size_t bytes = 0;
-    writes_.emplace_back();
+    SubscribeResponseBuilder response;
     for (const std::shared_ptr<const Event>& event : delivery.events) {
-      v1::SubscribeResponse* response = &writes_.back();
-      if (response->events_size() > 0 &&
-          bytes + event->payload.size() > service_->max_response_bytes_) {
-        writes_.emplace_back();
-        response = &writes_.back();
-        bytes = 0;
+      if (response.events() > 0 && response.bytes() + event->payload.size() >
+                                       service_->max_response_bytes_) {
+        PushResponseLocked(response);
       }
-      ToProto(*event, exchange, response->add_events());
-      bytes += event->payload.size() + event->type.size() + 128;
+      response.AddEvent(*event, exchange);
     }
-    writes_.back().set_caught_up(delivery.caught_up);
+    if (delivery.caught_up) response.SetCaughtUp();
+    PushResponseLocked(response);
+  }
+
+  void PushResponseLocked(SubscribeResponseBuilder& response)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    const uint64_t last_offset = response.last_offset();
+    writes_.push_back({response.Release(), last_offset});
   }
 
   void WriteNextLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (writing_ || finishing_ || final_.has_value() || writes_.empty()) return;
     writing_ = true;
-    StartWrite(&writes_.front());
+    StartWrite(&writes_.front().bytes);
   }
 
   // Ends the stream with `status` (the first reason wins) once no write is
@@ -349,11 +361,17 @@ class SubscriberService::StreamReactor final
 
   SubscriberService* const service_;
   const bool admitted_;
-  v1::SubscribeRequest request_;  // the read buffer; one read in flight
+  grpc::ByteBuffer read_buffer_;  // one read in flight
+  v1::SubscribeRequest request_;  // the last one read, parsed
+
+  struct PendingResponse {
+    grpc::ByteBuffer bytes;  // a SubscribeResponse
+    uint64_t last_offset;    // of its last event, 0 when it has none
+  };
 
   absl::Mutex mu_;
   std::shared_ptr<core::Subscription> subscription_ ABSL_GUARDED_BY(mu_);
-  std::deque<v1::SubscribeResponse> writes_ ABSL_GUARDED_BY(mu_);
+  std::deque<PendingResponse> writes_ ABSL_GUARDED_BY(mu_);
   std::optional<grpc::Status> final_ ABSL_GUARDED_BY(mu_);
   int refs_ ABSL_GUARDED_BY(mu_) = 1;  // gRPC's, plus outstanding callbacks
   bool started_ ABSL_GUARDED_BY(mu_) = false;
@@ -505,7 +523,7 @@ class SubscriberService::FetchReactor final
   bool alarm_set_ ABSL_GUARDED_BY(mu_) = false;
 };
 
-grpc::ServerBidiReactor<v1::SubscribeRequest, v1::SubscribeResponse>*
+grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>*
 SubscriberService::Subscribe(grpc::CallbackServerContext* /*context*/) {
   return new StreamReactor(this);
 }

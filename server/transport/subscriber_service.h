@@ -16,7 +16,15 @@ namespace evrouter::transport {
 // queue through core::Subscription; acks go back to it. One write in flight
 // per stream, the next delivery requested from OnWriteDone. Never blocks a
 // reactor thread.
-class SubscriberService final : public v1::Subscriber::CallbackService {
+//
+// Subscribe is registered raw (ByteBuffer): its responses are encoded from
+// the events directly (event_wire.h); the wire format and the descriptors
+// reflection serves are those of subscriber.proto.
+class SubscriberService final
+    : public v1::Subscriber::WithRawCallbackMethod_Subscribe<
+          v1::Subscriber::WithCallbackMethod_Fetch<
+              v1::Subscriber::WithCallbackMethod_Ack<
+                  v1::Subscriber::Service>>> {
  public:
   // `queues` and `calls` must outlive the service. A response carries at most
   // `max_response_bytes` of events (one event larger than that goes alone).
@@ -40,8 +48,8 @@ class SubscriberService final : public v1::Subscriber::CallbackService {
   class StreamReactor;
   class FetchReactor;
 
-  grpc::ServerBidiReactor<v1::SubscribeRequest, v1::SubscribeResponse>*
-  Subscribe(grpc::CallbackServerContext* context) override;
+  grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* Subscribe(
+      grpc::CallbackServerContext* context) override;
   grpc::ServerUnaryReactor* Fetch(grpc::CallbackServerContext* context,
                                   const v1::FetchRequest* request,
                                   v1::FetchResponse* response) override;
