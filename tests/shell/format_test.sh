@@ -6,7 +6,7 @@ set -euo pipefail
 src="$1"
 command -v clang-format >/dev/null || { echo "FAIL: clang-format not found (scripts/deps.sh)"; exit 1; }
 cd "$src"
-mapfile -t files < <(find client server storage tests \( -name '*.cc' -o -name '*.h' \) | sort)
+mapfile -t files < <(find bench client server storage tests \( -name '*.cc' -o -name '*.h' \) | sort)
 [[ ${#files[@]} -gt 0 ]] || { echo "FAIL: no sources found under $src"; exit 1; }
 bad=()
 for file in "${files[@]}"; do
