@@ -21,16 +21,19 @@ class Executor {
 };
 
 // A fixed pool of threads draining one FIFO queue. The destructor runs every
-// task already posted, then joins the threads.
+// task already posted, then joins the threads. With `nice` > 0 its threads
+// run that much lower in CPU priority than the thread that created them
+// (Linux nice, per thread): for background work that should yield the CPU
+// to latency-sensitive threads.
 class ThreadPoolExecutor : public Executor {
  public:
-  explicit ThreadPoolExecutor(int threads);
+  explicit ThreadPoolExecutor(int threads, int nice = 0);
   ~ThreadPoolExecutor() override;
 
   void Post(absl::AnyInvocable<void() &&> task) override;
 
  private:
-  void Work();
+  void Work(int nice);
 
   absl::Mutex mu_;
   std::deque<absl::AnyInvocable<void() &&>> tasks_ ABSL_GUARDED_BY(mu_);

@@ -1,5 +1,10 @@
 #include "server/core/executor.h"
 
+#include <errno.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <memory>
 #include <set>
@@ -12,6 +17,31 @@
 
 namespace evrouter::core {
 namespace {
+
+int ThreadNice() {
+  errno = 0;
+  const int nice =
+      getpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)));
+  return errno == 0 ? nice : -100;
+}
+
+TEST(ThreadPoolExecutorTest, NiceThreadsRunAtALowerPriority) {
+  const int ours = ThreadNice();
+  ASSERT_NE(ours, -100);
+  if (ours > 19 - 5) GTEST_FAIL() << "the test runs at nice " << ours;
+  int seen = -100;
+  absl::Notification done;
+  {
+    ThreadPoolExecutor executor(1, /*nice=*/5);
+    executor.Post([&] {
+      seen = ThreadNice();
+      done.Notify();
+    });
+    done.WaitForNotification();
+  }
+  EXPECT_EQ(seen, ours + 5);
+  EXPECT_EQ(ThreadNice(), ours);  // the creating thread is unchanged
+}
 
 TEST(ThreadPoolExecutorTest, RunsAllPostedTasks) {
   ThreadPoolExecutor executor(4);
