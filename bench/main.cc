@@ -126,9 +126,11 @@ int Main(int argc, char** argv) {
                  options.server.c_str(), serving.ToString().c_str());
     return 1;
   }
+  ExchangeCleanup cleanup(client);
   WorkloadContext context;
   context.options = &options;
   context.client = &client;
+  context.cleanup = &cleanup;
   context.run_tag = absl::StrCat("bench-", getpid());
   context.server_pid = DiscoverServerPid(options);
   context.postmaster_pid = DiscoverPostmasterPid(options);

@@ -100,7 +100,7 @@ absl::StatusOr<BenchResult> RunStreamingPublish(const WorkloadContext& context,
                                                 uint64_t events, uint32_t batch,
                                                 uint32_t window) {
   absl::StatusOr<std::unique_ptr<ScopedExchange>> exchange =
-      ScopedExchange::Create(*context.client,
+      ScopedExchange::Create(context,
                              context.Name(absl::AsciiStrToLower(name)));
   if (!exchange.ok()) return exchange.status();
   WindowedPublishOptions options;
@@ -129,7 +129,7 @@ absl::StatusOr<BenchResult> RunStreamingPublish(const WorkloadContext& context,
 absl::StatusOr<BenchResult> RunUnaryPublish(const WorkloadContext& context) {
   const BenchOptions& options = *context.options;
   absl::StatusOr<std::unique_ptr<ScopedExchange>> exchange =
-      ScopedExchange::Create(*context.client, context.Name("w2"));
+      ScopedExchange::Create(context, context.Name("w2"));
   if (!exchange.ok()) return exchange.status();
   const uint32_t publishers = options.w2_publishers;
   std::vector<UnaryPublisherResult> results(publishers);

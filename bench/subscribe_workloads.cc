@@ -76,7 +76,7 @@ absl::StatusOr<BenchResult> RunEndToEndLatency(const WorkloadContext& context) {
   const BenchOptions& options = *context.options;
   client::Client& client = *context.client;
   absl::StatusOr<std::unique_ptr<ScopedExchange>> exchange =
-      ScopedExchange::Create(client, context.Name("w3"));
+      ScopedExchange::Create(context, context.Name("w3"));
   if (!exchange.ok()) return exchange.status();
   const std::string queue = context.Name("w3-q");
   if (absl::Status created =
@@ -115,7 +115,7 @@ absl::StatusOr<BenchResult> RunFanOut(const WorkloadContext& context) {
   const BenchOptions& options = *context.options;
   client::Client& client = *context.client;
   absl::StatusOr<std::unique_ptr<ScopedExchange>> exchange =
-      ScopedExchange::Create(client, context.Name("w4"));
+      ScopedExchange::Create(context, context.Name("w4"));
   if (!exchange.ok()) return exchange.status();
   std::vector<std::string> queues;
   std::vector<std::unique_ptr<SubscriptionReader>> readers;
@@ -210,7 +210,7 @@ absl::StatusOr<BenchResult> RunReplay(const WorkloadContext& context) {
   const BenchOptions& options = *context.options;
   client::Client& client = *context.client;
   absl::StatusOr<std::unique_ptr<ScopedExchange>> exchange =
-      ScopedExchange::Create(client, context.Name("w5"));
+      ScopedExchange::Create(context, context.Name("w5"));
   if (!exchange.ok()) return exchange.status();
 
   // The backlog: not measured, no timestamps (no latency samples).

@@ -11,23 +11,25 @@ std::string WorkloadContext::Name(absl::string_view suffix) const {
 }
 
 absl::StatusOr<std::unique_ptr<ScopedExchange>> ScopedExchange::Create(
-    client::Client& client, std::string name) {
+    const WorkloadContext& context, std::string name) {
   absl::StatusOr<evrouter::v1::Exchange> created =
-      client.CreateExchange(name, evrouter::v1::EXCHANGE_KIND_FANOUT);
+      context.client->CreateExchange(name, evrouter::v1::EXCHANGE_KIND_FANOUT);
   if (!created.ok()) {
     return absl::Status(created.status().code(),
                         absl::StrCat("CreateExchange ", name, ": ",
                                      created.status().message()));
   }
-  return std::unique_ptr<ScopedExchange>(
-      new ScopedExchange(client, std::move(name)));
+  context.cleanup->Add(name);
+  return std::unique_ptr<ScopedExchange>(new ScopedExchange(std::move(name)));
 }
 
-ScopedExchange::~ScopedExchange() {
-  absl::Status deleted = client_.DeleteExchange(name_);
-  if (!deleted.ok()) {
-    std::fprintf(stderr, "evrouter-bench: warning: DeleteExchange %s: %s\n",
-                 name_.c_str(), deleted.ToString().c_str());
+ExchangeCleanup::~ExchangeCleanup() {
+  for (const std::string& name : names_) {
+    absl::Status deleted = client_.DeleteExchange(name);
+    if (!deleted.ok()) {
+      std::fprintf(stderr, "evrouter-bench: warning: DeleteExchange %s: %s\n",
+                   name.c_str(), deleted.ToString().c_str());
+    }
   }
 }
 
