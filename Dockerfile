@@ -12,9 +12,9 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
-# Same configuration as scripts/build.sh, without the tests; installed into /out.
+# Same configuration as scripts/build.sh, without the tests and the bench; installed into /out.
 RUN cmake -S . -B /build -G Ninja -DCMAKE_BUILD_TYPE=Release \
-      -DEVROUTER_BUILD_TESTS=OFF -DCMAKE_INSTALL_PREFIX=/out \
+      -DEVROUTER_BUILD_TESTS=OFF -DEVROUTER_BUILD_BENCH=OFF -DCMAKE_INSTALL_PREFIX=/out \
  && cmake --build /build --parallel 2 \
  && cmake --install /build \
  && test -x /out/bin/evrouterd && test -x /out/bin/evrouter

@@ -18,7 +18,7 @@ build_dir="${EVROUTER_BUILD_DIR:-$repo_root/build}"
 export EVROUTER_BUILD_DIR="$build_dir"
 
 bash scripts/deps.sh >/dev/null
-EVROUTER_BUILD_TESTS=OFF bash scripts/build.sh Release
+EVROUTER_BUILD_TESTS=OFF EVROUTER_BUILD_BENCH=ON bash scripts/build.sh Release
 evrouterd="$build_dir/server/evrouterd"
 bench="$build_dir/bench/evrouter-bench"
 [[ -x "$evrouterd" ]] || { echo "run_suite.sh: no $evrouterd after the build" >&2; exit 1; }

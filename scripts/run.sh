@@ -10,8 +10,8 @@ cd "$repo_root"
 pg=(bash "$repo_root/scripts/pg.sh")
 
 bash scripts/deps.sh >/dev/null
-# The server and CLI only; scripts/test.sh builds the tests.
-EVROUTER_BUILD_TESTS=OFF bash scripts/build.sh Release
+# The server and CLI only; scripts/test.sh builds the tests and the bench.
+EVROUTER_BUILD_TESTS=OFF EVROUTER_BUILD_BENCH=OFF bash scripts/build.sh Release
 
 data_dir="$repo_root/.data/postgres"
 mkdir -p "$repo_root/.data"
