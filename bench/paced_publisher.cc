@@ -6,13 +6,14 @@
 
 #include "absl/strings/str_cat.h"
 #include "bench/bench_payload.h"
+#include "bench/workload_context.h"
 
 namespace evrouter::bench {
 
 PacedPublisher::PacedPublisher(client::Client& client, std::string exchange,
                                double rate,
                                std::optional<absl::Duration> duration)
-    : client_(client),
+    : client_(OwnConnection(client)),
       exchange_(std::move(exchange)),
       rate_(rate),
       duration_(duration) {}

@@ -38,7 +38,8 @@ struct PacedPublishResult {
 class PacedPublisher {
  public:
   // Publishes into `exchange` at `rate` events/s for `duration`, or until
-  // Finish() when `duration` is nullopt.
+  // Finish() when `duration` is nullopt, over a connection of its own to
+  // `client`'s server.
   PacedPublisher(client::Client& client, std::string exchange, double rate,
                  std::optional<absl::Duration> duration);
   PacedPublisher(const PacedPublisher&) = delete;
@@ -60,7 +61,7 @@ class PacedPublisher {
   int64_t DueNs(uint64_t index) const;
   void Fail(absl::Status status);
 
-  client::Client& client_;
+  client::Client client_;  // own connection
   const std::string exchange_;
   const double rate_;
   const std::optional<absl::Duration> duration_;

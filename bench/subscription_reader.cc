@@ -4,13 +4,16 @@
 
 #include "absl/strings/str_cat.h"
 #include "bench/bench_payload.h"
+#include "bench/workload_context.h"
 
 namespace evrouter::bench {
 
 SubscriptionReader::SubscriptionReader(
     client::Client& client, const evrouter::v1::SubscribeStart& start,
     uint64_t first_offset)
-    : client_(client), start_(start), next_offset_(first_offset) {}
+    : client_(OwnConnection(client)),
+      start_(start),
+      next_offset_(first_offset) {}
 
 SubscriptionReader::~SubscriptionReader() {
   if (thread_.joinable()) Stop(/*cancel=*/true).IgnoreError();

@@ -20,6 +20,8 @@ namespace evrouter::bench {
 // after every response, checking that offsets arrive in order without gaps
 // (from `first_offset` on) and recording publish-to-receive latency from the
 // payload timestamp (events with timestamp 0 are counted, not measured).
+// It subscribes over a connection of its own (like a separate service would),
+// so its stream does not share a TCP connection with publishers.
 // Start() and Stop() from the owning thread; the counters from any thread.
 class SubscriptionReader {
  public:
@@ -63,7 +65,7 @@ class SubscriptionReader {
   void ReadLoop();
   void Fail(absl::Status status);
 
-  client::Client& client_;
+  client::Client client_;  // own connection
   const evrouter::v1::SubscribeStart start_;
   std::unique_ptr<client::Subscription> subscription_;
   std::thread thread_;

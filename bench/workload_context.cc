@@ -33,6 +33,12 @@ ExchangeCleanup::~ExchangeCleanup() {
   }
 }
 
+client::ClientOptions OwnConnection(const client::Client& client) {
+  client::ClientOptions options = client.options();
+  options.own_connection = true;
+  return options;
+}
+
 std::optional<double> CpuPerMillion(const ResourceUsage& usage,
                                     uint64_t count) {
   if (!usage.server_cpu_s.has_value() || count == 0) return std::nullopt;

@@ -81,6 +81,10 @@ void SetCommonFields(BenchResult& result, const WorkloadContext& context,
                      const std::optional<LatencySummary>& latency,
                      const ResourceUsage& usage, uint64_t cpu_events);
 
+// Options for a client like `client` but over a TCP connection of its own:
+// publishers and subscribers of different services do not share one.
+client::ClientOptions OwnConnection(const client::Client& client);
+
 // CPU seconds per million `count`, or nullopt.
 std::optional<double> CpuPerMillion(const ResourceUsage& usage, uint64_t count);
 

@@ -121,7 +121,7 @@ absl::StatusOr<std::vector<PublishStreamResponse>> PublishStream::Close() {
 
 Client::Client(ClientOptions options)
     : options_(std::move(options)),
-      channel_(CreateInsecureChannel(options_.server)),
+      channel_(CreateInsecureChannel(options_.server, options_.own_connection)),
       admin_(evrouter::v1::Admin::NewStub(channel_)),
       publisher_(evrouter::v1::Publisher::NewStub(channel_)),
       subscriber_(evrouter::v1::Subscriber::NewStub(channel_)),

@@ -28,6 +28,10 @@ struct ClientOptions {
   std::string server = "127.0.0.1:50051";
   absl::Duration timeout = absl::Seconds(10);      // per unary call
   absl::Duration stream_timeout = absl::Hours(1);  // per stream
+  // A TCP connection of its own. By default gRPC shares one connection among
+  // the clients of a process that talk to the same server, so a large
+  // subscription and a publisher would queue behind each other in it.
+  bool own_connection = false;
 };
 
 // A pipelined publish stream: Send() does not wait for acks; acks arrive in
@@ -80,6 +84,8 @@ class PublishStream {
 class Client {
  public:
   explicit Client(ClientOptions options);
+
+  const ClientOptions& options() const { return options_; }
 
   // Creates an exchange; the same spec again returns the existing one, a
   // different kind for an existing name is ALREADY_EXISTS.

@@ -6,11 +6,13 @@
 
 #include <atomic>
 #include <memory>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "client/cli/publish_lines.h"
 #include "client/evrouter_client.h"
 #include "client/grpc_status.h"
@@ -205,9 +207,13 @@ class FakeHealth final : public grpc::health::v1::Health::Service {
  public:
   explicit FakeHealth(int not_serving_answers)
       : not_serving_left_(not_serving_answers) {}
-  grpc::Status Check(grpc::ServerContext*,
+  grpc::Status Check(grpc::ServerContext* context,
                      const grpc::health::v1::HealthCheckRequest* request,
                      HealthCheckResponse* response) override {
+    {
+      absl::MutexLock lock(&mu_);
+      peers_.insert(context->peer());
+    }
     if (!request->service().empty() && request->service() != "known") {
       return grpc::Status(grpc::StatusCode::NOT_FOUND, "unknown service");
     }
@@ -217,8 +223,16 @@ class FakeHealth final : public grpc::health::v1::Health::Service {
     return grpc::Status::OK;
   }
 
+  // The client addresses ("ipv4:127.0.0.1:PORT") checks came from.
+  std::set<std::string> peers() {
+    absl::MutexLock lock(&mu_);
+    return peers_;
+  }
+
  private:
   std::atomic<int> not_serving_left_;
+  absl::Mutex mu_;
+  std::set<std::string> peers_ ABSL_GUARDED_BY(mu_);
 };
 
 class ClientTest : public ::testing::Test {
@@ -377,6 +391,18 @@ TEST_F(ClientTest, PublishReturnsResultsInEventOrder) {
   EXPECT_EQ((*results)[2].offset(), 3u);
   EXPECT_EQ(client_->Publish("bad", Events(1)).status().code(),
             absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(ClientTest, OwnConnectionClientsDoNotShareATcpConnection) {
+  ClientOptions options = client_->options();
+  options.own_connection = true;
+  Client first(options);
+  Client second(options);
+  ASSERT_TRUE(client_->Health().ok());
+  ASSERT_TRUE(first.Health().ok());
+  ASSERT_TRUE(second.Health().ok());
+  // Three clients, three client ports.
+  EXPECT_EQ(health_.peers().size(), 3u);
 }
 
 TEST_F(ClientTest, HealthReportsServingStatus) {
