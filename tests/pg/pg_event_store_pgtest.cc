@@ -248,6 +248,41 @@ TEST_F(PgEventStoreTest, StoredTimesAreTruncatedToMicroseconds) {
   EXPECT_EQ((*read)[0].time, kBase + absl::Microseconds(1));
 }
 
+// A failed append script (BEGIN; COPY; check; COMMIT) is rolled back and
+// leaves its connection idle: with one connection, every later statement
+// works and nothing of the failed batches is stored.
+TEST_F(PgEventStoreTest, FailedAppendsLeaveTheConnectionUsable) {
+  std::unique_ptr<EventStore> store = OpenStore(1);
+  ASSERT_NE(store, nullptr);
+  const int64_t id = Create("orders");
+  ASSERT_TRUE(store->AppendEvents(id, MakeEvents(1, 3)).ok());
+  // Failing in the COPY (primary key), in the check (a gap) and in the check
+  // (the exchange is gone), each followed by statements on the same
+  // connection.
+  EXPECT_EQ(store->AppendEvents(id, MakeEvents(3, 2)).code(),
+            absl::StatusCode::kAborted);
+  EXPECT_EQ(store->AppendEvents(id, MakeEvents(9, 2)).code(),
+            absl::StatusCode::kAborted);
+  EXPECT_EQ(store->AppendEvents(id + 1000, MakeEvents(1, 1)).code(),
+            absl::StatusCode::kNotFound);
+  ASSERT_TRUE(store->AppendEvents(id, MakeEvents(4, 2)).ok());
+  absl::StatusOr<std::vector<Event>> read = store->ReadEvents(id, 1, 100);
+  ASSERT_TRUE(read.ok()) << read.status();
+  ASSERT_EQ(read->size(), 5u);
+  for (size_t i = 0; i < read->size(); ++i) {
+    ExpectSameEvent((*read)[i], MakeEvent(i + 1));
+  }
+  EXPECT_EQ(testing::QueryRows(db_.dsn(), "SELECT count(*) FROM events"),
+            (Rows{{"5"}}));
+  // No transaction was left open on the server.
+  EXPECT_EQ(
+      testing::QueryRows(
+          db_.dsn(), absl::StrCat("SELECT count(*) FROM pg_stat_activity WHERE "
+                                  "datname = '",
+                                  db_.name(), "' AND state LIKE 'idle in%'")),
+      (Rows{{"0"}}));
+}
+
 TEST_F(PgEventStoreTest, CollidingBatchStoresNothing) {
   const int64_t id = Create("orders");
   ASSERT_TRUE(store_->AppendEvents(id, MakeEvents(1, 2)).ok());
