@@ -84,6 +84,9 @@ FROM STDIN (FORMAT binary);
 SELECT evrouter_check_append($1, $2);
 COMMIT)sql";
 constexpr int16_t kCopyEventsColumns = 11;
+// A storage thread keeps its COPY buffer up to this size between appends
+// (ordinary group commits are a few hundred KiB).
+constexpr size_t kKeptCopyBufferBytes = size_t{4} << 20;
 
 // Offsets are gapless, so the range bound is exact; it keeps the plan an
 // index range scan even before the table was analyzed (without it Postgres
@@ -266,7 +269,8 @@ class PgEventStore : public EventStore {
                             absl::Span<const Event> events) override {
     if (events.empty()) return absl::OkStatus();
     // Encode first, so bad input never reaches the database. One buffer per
-    // storage thread, reused: it grows to the largest commit and stays.
+    // storage thread, reused (a fresh one per commit cost more in page faults
+    // than the encoding); one grown past kKeptCopyBufferBytes is freed after.
     thread_local std::string copy_data;
     PgBinaryCopyBuffer copy(&copy_data);
     for (size_t i = 0; i < events.size(); ++i) {
@@ -324,6 +328,8 @@ class PgEventStore : public EventStore {
           return RunCopyScript(session.raw, script, data, "append events",
                                &commit_started);
         });
+    if (copy_data.capacity() > kKeptCopyBufferBytes)
+      std::string().swap(copy_data);
     // A primary-key collision means another writer appended these offsets.
     if (absl::IsAlreadyExists(status)) {
       return absl::AbortedError(absl::StrCat(
