@@ -17,7 +17,8 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "storage/pg_connection_pool.h"
+
+struct pg_conn;  // libpq's PGconn (PgSession::raw)
 
 namespace evrouter {
 

@@ -172,16 +172,15 @@ void ExchangeLog::CommitRound() {
   bool head_known;
   {
     absl::MutexLock lock(&mu_);
-    size_t& events = round_events;
     size_t bytes = 0;
     while (!queue_.empty()) {
       Pending& next = queue_.front();
       if (!round.empty() &&
-          (events + next.events.size() > options_.max_commit_events ||
+          (round_events + next.events.size() > options_.max_commit_events ||
            bytes + next.bytes > options_.max_commit_bytes)) {
         break;
       }
-      events += next.events.size();
+      round_events += next.events.size();
       bytes += next.bytes;
       queued_bytes_ -= next.bytes;
       round.push_back(std::move(next));

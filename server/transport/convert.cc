@@ -64,7 +64,7 @@ absl::StatusOr<ExchangeKind> ToExchangeKind(v1::ExchangeKind kind,
   }
 }
 
-void ToProto(absl::Time time, google::protobuf::Timestamp* out) {
+TimestampParts ToTimestampParts(absl::Time time) {
   int64_t micros = absl::ToUnixMicros(time);
   int64_t seconds = micros / 1'000'000;
   int64_t rest = micros % 1'000'000;
@@ -72,8 +72,13 @@ void ToProto(absl::Time time, google::protobuf::Timestamp* out) {
     rest += 1'000'000;
     --seconds;
   }
-  out->set_seconds(seconds);
-  out->set_nanos(static_cast<int32_t>(rest * 1000));
+  return {seconds, static_cast<int32_t>(rest * 1000)};
+}
+
+void ToProto(absl::Time time, google::protobuf::Timestamp* out) {
+  const TimestampParts parts = ToTimestampParts(time);
+  out->set_seconds(parts.seconds);
+  out->set_nanos(parts.nanos);
 }
 
 void ToProto(const core::ExchangeInfo& info, v1::Exchange* out) {

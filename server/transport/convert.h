@@ -30,6 +30,13 @@ absl::StatusOr<ExchangeKind> ToExchangeKind(v1::ExchangeKind kind,
 
 void ToProto(const core::ExchangeInfo& info, v1::Exchange* out);
 void ToProto(const core::PublishedEvent& published, v1::PublishResult* out);
+// google.protobuf.Timestamp fields of `time`: microsecond precision, nanos
+// in [0, 1e9) (seconds round down, also before the epoch).
+struct TimestampParts {
+  int64_t seconds;
+  int32_t nanos;
+};
+TimestampParts ToTimestampParts(absl::Time time);
 void ToProto(absl::Time time, google::protobuf::Timestamp* out);
 // A stored event as delivered, with exchange, offset and stored_at.
 void ToProto(const Event& event, const std::string& exchange, v1::Event* out);

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "absl/time/time.h"
+#include "server/transport/convert.h"
 #include "storage/uuid.h"
 
 namespace evrouter::transport {
@@ -78,24 +79,6 @@ void PutOptionalBytesField(uint32_t field, std::string_view value,
   if (!value.empty()) PutBytesField(field, value, out);
 }
 
-// google.protobuf.Timestamp as ToProto(absl::Time) writes it: microsecond
-// precision, nanos in [0, 1e9).
-struct TimestampParts {
-  int64_t seconds;
-  int32_t nanos;
-};
-
-TimestampParts SplitTime(absl::Time time) {
-  int64_t micros = absl::ToUnixMicros(time);
-  int64_t seconds = micros / 1'000'000;
-  int64_t rest = micros % 1'000'000;
-  if (rest < 0) {
-    rest += 1'000'000;
-    --seconds;
-  }
-  return {seconds, static_cast<int32_t>(rest * 1000)};
-}
-
 size_t TimestampBodySize(TimestampParts parts) {
   size_t size = 0;
   // int64 and int32 varints: negative values take ten bytes.
@@ -138,9 +121,9 @@ void SubscribeResponseBuilder::AddEvent(const Event& event,
                                         std::string_view exchange) {
   const std::string id = FormatUuid(event.id);
   const std::optional<TimestampParts> time =
-      event.time.has_value() ? std::optional(SplitTime(*event.time))
+      event.time.has_value() ? std::optional(ToTimestampParts(*event.time))
                              : std::nullopt;
-  const TimestampParts stored_at = SplitTime(event.stored_at);
+  const TimestampParts stored_at = ToTimestampParts(event.stored_at);
 
   size_t size = BytesFieldSize(kId, id.size()) +
                 OptionalBytesFieldSize(kType, event.type) +

@@ -109,15 +109,6 @@ class PgEventStoreTest : public ::testing::Test {
     return record.ok() ? record->id : 0;
   }
 
-  // Sessions of this test's database waiting for a lock.
-  int LockWaiters() {
-    const Rows rows = testing::QueryRows(
-        db_.dsn(), absl::StrCat("SELECT count(*) FROM pg_stat_activity WHERE "
-                                "datname = '",
-                                db_.name(), "' AND wait_event_type = 'Lock'"));
-    return rows.size() == 1 && rows[0].size() == 1 ? std::stoi(rows[0][0]) : -1;
-  }
-
   testing::PgTestDatabase db_;
   std::unique_ptr<EventStore> store_;
 };
@@ -312,11 +303,7 @@ TEST_F(PgEventStoreTest, AppendWaitingForAnExchangeDeleteStoresNothing) {
   absl::Status appended = absl::UnknownError("not run");
   std::thread appender(
       [&] { appended = store_->AppendEvents(id, MakeEvents(4, 5)); });
-  const absl::Time deadline = absl::Now() + absl::Seconds(30);
-  while (LockWaiters() < 1 && absl::Now() < deadline) {
-    absl::SleepFor(absl::Milliseconds(10));
-  }
-  const bool waited = LockWaiters() >= 1;
+  const bool waited = testing::WaitForLockWaiter(db_, absl::Seconds(30));
   deleting->commit();
   deleting.reset();
   appender.join();
@@ -344,11 +331,7 @@ TEST_F(PgEventStoreTest, ExchangeDeleteWaitsForAnAppendAndTakesItsEvents) {
 
   absl::Status deleted = absl::UnknownError("not run");
   std::thread deleter([&] { deleted = store_->DeleteExchange("orders"); });
-  const absl::Time deadline = absl::Now() + absl::Seconds(30);
-  while (LockWaiters() < 1 && absl::Now() < deadline) {
-    absl::SleepFor(absl::Milliseconds(10));
-  }
-  const bool waited = LockWaiters() >= 1;
+  const bool waited = testing::WaitForLockWaiter(db_, absl::Seconds(30));
   appending->commit();
   appending.reset();
   deleter.join();

@@ -93,16 +93,6 @@ class PgQueueStoreTest : public ::testing::Test {
     return record.ok() ? *record : QueueRecord{};
   }
 
-  // Backends of the test database waiting for a lock.
-  int LockWaiters() {
-    const Rows rows = QueryRows(
-        dsn(),
-        absl::StrCat("SELECT count(*) FROM pg_stat_activity WHERE "
-                     "datname = '",
-                     harness_.db().name(), "' AND wait_event_type = 'Lock'"));
-    return rows.size() == 1 && rows[0].size() == 1 ? std::stoi(rows[0][0]) : -1;
-  }
-
   PgHarness harness_{8};
 };
 
@@ -175,11 +165,7 @@ TEST_F(PgQueueStoreTest, SaveConsumersRetriesWhenAQueueIsDeletedMeanwhile) {
                                    Consumer(doomed.id, "old", 3),
                                    Consumer(kept.id, "k", 4)});
   });
-  const absl::Time deadline = absl::Now() + absl::Seconds(30);
-  while (LockWaiters() < 1 && absl::Now() < deadline) {
-    absl::SleepFor(absl::Milliseconds(10));
-  }
-  const bool waited = LockWaiters() >= 1;
+  const bool waited = WaitForLockWaiter(harness_.db(), absl::Seconds(30));
   deleting->commit();
   deleting.reset();
   saver.join();

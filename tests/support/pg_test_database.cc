@@ -10,6 +10,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 
 namespace evrouter::testing {
 namespace {
@@ -98,6 +99,21 @@ std::vector<std::vector<std::string>> QueryRows(const std::string& dsn,
     rows.clear();
   }
   return rows;
+}
+
+bool WaitForLockWaiter(const PgTestDatabase& db, absl::Duration within) {
+  const std::string sql =
+      absl::StrCat("SELECT count(*) FROM pg_stat_activity WHERE datname = '",
+                   db.name(), "' AND wait_event_type = 'Lock'");
+  const absl::Time deadline = absl::Now() + within;
+  while (true) {
+    const std::vector<std::vector<std::string>> rows = QueryRows(db.dsn(), sql);
+    if (rows.size() == 1 && rows[0].size() == 1 && rows[0][0] != "0") {
+      return true;
+    }
+    if (absl::Now() >= deadline) return false;
+    absl::SleepFor(absl::Milliseconds(10));
+  }
 }
 
 }  // namespace evrouter::testing

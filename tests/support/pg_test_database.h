@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include "absl/time/time.h"
+
 namespace evrouter::testing {
 
 // Creates a fresh, uniquely named database (evr_test_<pid>_<counter>) on the
@@ -33,6 +35,10 @@ class PgTestDatabase {
 // "NULL"). Records a test failure and returns no rows on error.
 std::vector<std::vector<std::string>> QueryRows(const std::string& dsn,
                                                 const std::string& sql);
+
+// Polls until some session of `db` waits for a lock (a statement blocked
+// behind another transaction), up to `within`; false if none did.
+bool WaitForLockWaiter(const PgTestDatabase& db, absl::Duration within);
 
 }  // namespace evrouter::testing
 
