@@ -108,6 +108,13 @@ const std::vector<Setting>& Settings() {
       {"max-stream-batches", "EVROUTER_MAX_STREAM_BATCHES", "64",
        "unacknowledged batches read ahead per PublishStream", false,
        SizeSetter(&ServerConfig::max_stream_batches, 1)},
+      {"max-streams", "EVROUTER_MAX_STREAMS", "10000",
+       "streams (PublishStream, Subscribe, Fetch, Health Watch) open at once "
+       "before RESOURCE_EXHAUSTED",
+       false, SizeSetter(&ServerConfig::max_streams, 1)},
+      {"max-streams-per-connection", "EVROUTER_MAX_STREAMS_PER_CONNECTION",
+       "1000", "streams open at once on one client connection", false,
+       SizeSetter(&ServerConfig::max_streams_per_connection, 1)},
       {"catchup-threads", "EVROUTER_CATCHUP_THREADS", "2",
        "threads (and Postgres connections) reading history for consumers "
        "behind their queue's buffer",

@@ -21,6 +21,11 @@ struct ServerConfig {
   size_t max_message_bytes = size_t{64} << 20;
   size_t max_pending_bytes = size_t{256} << 20;
   size_t max_stream_batches = 64;
+  // Long-lived calls (PublishStream, Subscribe, Fetch, Health Watch) open at
+  // once, on the server and per client connection; past them
+  // RESOURCE_EXHAUSTED.
+  size_t max_streams = 10000;
+  size_t max_streams_per_connection = 1000;
   int catchup_threads = 2;
   size_t catchup_chunk_events = 1000;
   absl::Duration offset_flush_interval = absl::Milliseconds(200);

@@ -152,14 +152,17 @@ int Run(const ServerConfig& config, absl::Notification* shutdown) {
     return 1;
   }
 
-  transport::CallTracker calls;
+  transport::CallTracker calls(
+      {.max_streams = config.max_streams,
+       .max_streams_per_connection = config.max_streams_per_connection});
   transport::PublisherService publisher(router.get(), &calls,
                                         config.max_stream_batches);
   transport::AdminService admin(router.get(), queues.get(), &calls);
   transport::SubscriberService subscriber(queues.get(), &calls,
                                           config.max_response_bytes);
   transport::HealthService health(
-      {"evrouter.v1.Publisher", "evrouter.v1.Admin", "evrouter.v1.Subscriber"});
+      {"evrouter.v1.Publisher", "evrouter.v1.Admin", "evrouter.v1.Subscriber"},
+      &calls);
 
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;

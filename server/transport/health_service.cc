@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "server/transport/status.h"
+
 namespace evrouter::transport {
 
 using grpc::health::v1::HealthCheckRequest;
@@ -12,8 +14,20 @@ using grpc::health::v1::HealthCheckResponse;
 class HealthService::Watcher final
     : public grpc::ServerWriteReactor<HealthCheckResponse> {
  public:
-  Watcher(HealthService* service, std::string name)
-      : service_(service), name_(std::move(name)) {}
+  // `counted`: admitted by the service's CallTracker as a stream of
+  // `connection`, left when gRPC is done with it.
+  Watcher(HealthService* service, std::string name, std::string connection,
+          bool counted)
+      : service_(service),
+        name_(std::move(name)),
+        connection_(std::move(connection)),
+        counted_(counted) {}
+
+  // Ends a watch that was not admitted, before anything was written.
+  void Refuse(grpc::Status status) {
+    absl::MutexLock lock(&mu_);
+    FinishLocked(std::move(status));
+  }
 
   // Called with the service's mutex held.
   void Notify(ServingStatus status, bool end) {
@@ -44,6 +58,7 @@ class HealthService::Watcher final
 
   void OnDone() override {
     service_->Forget(this);
+    if (counted_) service_->calls_->LeaveStream(connection_);
     delete this;
   }
 
@@ -72,6 +87,8 @@ class HealthService::Watcher final
 
   HealthService* const service_;
   const std::string name_;
+  const std::string connection_;
+  const bool counted_;
   absl::Mutex mu_;
   HealthCheckResponse response_ ABSL_GUARDED_BY(mu_);
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
@@ -87,8 +104,10 @@ class HealthService::Watcher final
   const std::string& name() const { return name_; }
 };
 
-HealthService::HealthService(std::vector<std::string> services)
+HealthService::HealthService(std::vector<std::string> services,
+                             CallTracker* calls)
     : services_(services.begin(), services.end()),
+      calls_(calls),
       status_(HealthCheckResponse::NOT_SERVING) {}
 
 HealthService::ServingStatus HealthService::StatusOfLocked(
@@ -148,9 +167,15 @@ grpc::ServerUnaryReactor* HealthService::Check(
 }
 
 grpc::ServerWriteReactor<HealthCheckResponse>* HealthService::Watch(
-    grpc::CallbackServerContext* /*context*/,
-    const HealthCheckRequest* request) {
-  auto* watcher = new Watcher(this, request->service());
+    grpc::CallbackServerContext* context, const HealthCheckRequest* request) {
+  absl::Status admitted = absl::OkStatus();
+  if (calls_ != nullptr) admitted = calls_->EnterStream(context->peer());
+  auto* watcher = new Watcher(this, request->service(), context->peer(),
+                              calls_ != nullptr && admitted.ok());
+  if (!admitted.ok()) {
+    watcher->Refuse(ToGrpcStatus(admitted));
+    return watcher;
+  }
   absl::MutexLock lock(&mu_);
   watchers_.insert(watcher);
   watcher->Notify(StatusOfLocked(request->service()), shut_down_);

@@ -9,6 +9,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "grpc/health/v1/health.grpc.pb.h"
+#include "server/transport/call_tracker.h"
 
 namespace evrouter::transport {
 
@@ -20,7 +21,10 @@ class HealthService final : public grpc::health::v1::Health::CallbackService {
  public:
   using ServingStatus = grpc::health::v1::HealthCheckResponse::ServingStatus;
 
-  explicit HealthService(std::vector<std::string> services);
+  // With `calls` (outliving the service), Watch streams count against its
+  // StreamLimits; Check calls are not counted.
+  explicit HealthService(std::vector<std::string> services,
+                         CallTracker* calls = nullptr);
 
   // Sets the status of every service and notifies watchers on a change.
   void SetServing(bool serving);
@@ -49,6 +53,7 @@ class HealthService final : public grpc::health::v1::Health::CallbackService {
   void Forget(Watcher* watcher);
 
   const absl::flat_hash_set<std::string> services_;
+  CallTracker* const calls_;
   mutable absl::Mutex mu_;
   ServingStatus status_ ABSL_GUARDED_BY(mu_);
   bool shut_down_ ABSL_GUARDED_BY(mu_) = false;

@@ -17,11 +17,13 @@ class PublisherService::StreamReactor final
     : public grpc::ServerBidiReactor<v1::PublishStreamRequest,
                                      v1::PublishStreamResponse> {
  public:
-  explicit StreamReactor(PublisherService* service)
-      : service_(service), admitted_(service->calls_->Enter()) {
-    if (!admitted_) {
+  StreamReactor(PublisherService* service, std::string connection)
+      : service_(service),
+        connection_(std::move(connection)),
+        admission_(service->calls_->EnterStream(connection_)) {
+    if (!admission_.ok()) {
       absl::MutexLock lock(&mu_);
-      FinishLocked(grpc::Status(grpc::StatusCode::UNAVAILABLE, kShuttingDown));
+      FinishLocked(ToGrpcStatus(admission_));
       return;
     }
     // Registered before anything can finish it, so End() never sees a
@@ -106,9 +108,9 @@ class PublisherService::StreamReactor final
   }
 
   void OnDone() override {
-    if (admitted_) {
+    if (admission_.ok()) {
       service_->Forget(this);
-      service_->calls_->Leave();
+      service_->calls_->LeaveStream(connection_);
     }
     Unref();
   }
@@ -176,7 +178,8 @@ class PublisherService::StreamReactor final
   }
 
   PublisherService* const service_;
-  const bool admitted_;
+  const std::string connection_;  // the peer: its streams are counted
+  const absl::Status admission_;
   v1::PublishStreamRequest request_;  // the read buffer; one read in flight
 
   absl::Mutex mu_;
@@ -214,8 +217,8 @@ grpc::ServerUnaryReactor* PublisherService::Publish(
 }
 
 grpc::ServerBidiReactor<v1::PublishStreamRequest, v1::PublishStreamResponse>*
-PublisherService::PublishStream(grpc::CallbackServerContext* /*context*/) {
-  return new StreamReactor(this);
+PublisherService::PublishStream(grpc::CallbackServerContext* context) {
+  return new StreamReactor(this, context->peer());
 }
 
 void PublisherService::EndStreams() {

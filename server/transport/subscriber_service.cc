@@ -79,11 +79,13 @@ class SubscriberService::StreamReactor final
     : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>,
       public SubscriberService::Endable {
  public:
-  explicit StreamReactor(SubscriberService* service)
-      : service_(service), admitted_(service->calls_->Enter()) {
-    if (!admitted_) {
+  StreamReactor(SubscriberService* service, std::string connection)
+      : service_(service),
+        connection_(std::move(connection)),
+        admission_(service->calls_->EnterStream(connection_)) {
+    if (!admission_.ok()) {
       absl::MutexLock lock(&mu_);
-      EndLocked(grpc::Status(grpc::StatusCode::UNAVAILABLE, kShuttingDown));
+      EndLocked(ToGrpcStatus(admission_));
       return;
     }
     service_->Register(this);
@@ -168,9 +170,9 @@ class SubscriberService::StreamReactor final
   }
 
   void OnDone() override {
-    if (admitted_) {
+    if (admission_.ok()) {
       service_->Forget(this);
-      service_->calls_->Leave();
+      service_->calls_->LeaveStream(connection_);
     }
     CloseSubscription();
     Unref();
@@ -360,7 +362,8 @@ class SubscriberService::StreamReactor final
   }
 
   SubscriberService* const service_;
-  const bool admitted_;
+  const std::string connection_;  // the peer: its streams are counted
+  const absl::Status admission_;
   grpc::ByteBuffer read_buffer_;  // one read in flight
   v1::SubscribeRequest request_;  // the last one read, parsed
 
@@ -387,14 +390,16 @@ class SubscriberService::FetchReactor final
     : public grpc::ServerUnaryReactor,
       public SubscriberService::Endable {
  public:
-  FetchReactor(SubscriberService* service, v1::FetchResponse* response)
+  FetchReactor(SubscriberService* service, v1::FetchResponse* response,
+               std::string connection)
       : service_(service),
         response_(response),
-        admitted_(service->calls_->Enter()) {}
+        connection_(std::move(connection)),
+        admission_(service->calls_->EnterStream(connection_)) {}
 
   void Start(const v1::FetchRequest& request) {
-    if (!admitted_) {
-      Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, kShuttingDown));
+    if (!admission_.ok()) {
+      Finish(ToGrpcStatus(admission_));
       return;
     }
     service_->Register(this);
@@ -433,9 +438,9 @@ class SubscriberService::FetchReactor final
   void OnCancel() override { Wake(); }
 
   void OnDone() override {
-    if (admitted_) {
+    if (admission_.ok()) {
       service_->Forget(this);
-      service_->calls_->Leave();
+      service_->calls_->LeaveStream(connection_);
     }
     Unref();
   }
@@ -512,7 +517,8 @@ class SubscriberService::FetchReactor final
  private:
   SubscriberService* const service_;
   v1::FetchResponse* const response_;
-  const bool admitted_;
+  const std::string connection_;  // the peer: its streams are counted
+  const absl::Status admission_;
   absl::Duration wait_;
   grpc::Alarm alarm_;
 
@@ -524,14 +530,14 @@ class SubscriberService::FetchReactor final
 };
 
 grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>*
-SubscriberService::Subscribe(grpc::CallbackServerContext* /*context*/) {
-  return new StreamReactor(this);
+SubscriberService::Subscribe(grpc::CallbackServerContext* context) {
+  return new StreamReactor(this, context->peer());
 }
 
 grpc::ServerUnaryReactor* SubscriberService::Fetch(
-    grpc::CallbackServerContext* /*context*/, const v1::FetchRequest* request,
+    grpc::CallbackServerContext* context, const v1::FetchRequest* request,
     v1::FetchResponse* response) {
-  auto* reactor = new FetchReactor(this, response);
+  auto* reactor = new FetchReactor(this, response, context->peer());
   reactor->Start(*request);
   return reactor;
 }

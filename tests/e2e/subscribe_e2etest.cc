@@ -301,22 +301,6 @@ TEST_F(SubscribeE2ETest, QueueStartsAtTheExchangeHeadUnlessFromEarliest) {
   EXPECT_TRUE(SameOffsets(Offsets(*fetched), Range(101, 105)));
 }
 
-// Server memory as /proc reports it, in KiB; -1 when unreadable.
-int64_t RssKib(pid_t pid) {
-  std::ifstream status(absl::StrCat("/proc/", pid, "/status"));
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind("VmRSS:", 0) != 0) continue;
-    std::string digits;
-    for (char c : line) {
-      if (c >= '0' && c <= '9') digits += c;
-    }
-    int64_t kib;
-    if (absl::SimpleAtoi(digits, &kib)) return kib;
-  }
-  return -1;
-}
-
 // Invariants 4 and 5: a consumer 200,000 events behind a queue that holds
 // 1,000 in memory reads its history from Postgres while a publisher keeps
 // publishing, switches to live delivery without a gap or a duplicate, gets

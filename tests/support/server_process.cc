@@ -202,4 +202,19 @@ int RunCommand(const std::vector<std::string>& args, std::string* output,
   return code;
 }
 
+int64_t RssKib(pid_t pid) {
+  std::ifstream status(absl::StrCat("/proc/", pid, "/status"));
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmRSS:", 0) != 0) continue;
+    std::string digits;
+    for (char c : line) {
+      if (c >= '0' && c <= '9') digits += c;
+    }
+    int64_t kib;
+    if (absl::SimpleAtoi(digits, &kib)) return kib;
+  }
+  return -1;
+}
+
 }  // namespace evrouter::testing

@@ -63,6 +63,10 @@ class ServerProcess {
   std::unique_ptr<client::Client> client_;
 };
 
+// Resident memory of process `pid` (VmRSS in /proc) in KiB; -1 when it
+// cannot be read.
+int64_t RssKib(pid_t pid);
+
 // Runs `args` (argv[0] is the program) to completion with output captured;
 // returns the exit code (128 + signal if killed) and fills `output`.
 int RunCommand(const std::vector<std::string>& args, std::string* output,

@@ -49,6 +49,8 @@ TEST(ServerConfigTest, Defaults) {
   EXPECT_EQ(config->max_message_bytes, size_t{64} << 20);
   EXPECT_EQ(config->max_pending_bytes, size_t{256} << 20);
   EXPECT_EQ(config->max_stream_batches, 64u);
+  EXPECT_EQ(config->max_streams, 10000u);
+  EXPECT_EQ(config->max_streams_per_connection, 1000u);
   EXPECT_EQ(config->dedup_window, absl::Minutes(2));
   EXPECT_EQ(config->dedup_max_ids, 1000000u);
   EXPECT_EQ(config->startup_timeout, absl::Seconds(60));
@@ -77,6 +79,9 @@ TEST(ServerConfigTest, FlagsWithSeparateAndInlineValues) {
       "--max-pending-bytes",
       "1000",
       "--max-stream-batches=3",
+      "--max-streams",
+      "50",
+      "--max-streams-per-connection=5",
       "--dedup-window",
       "0s",
       "--startup-timeout=5s",
@@ -100,6 +105,8 @@ TEST(ServerConfigTest, FlagsWithSeparateAndInlineValues) {
   EXPECT_EQ(config->max_message_bytes, 4096u);
   EXPECT_EQ(config->max_pending_bytes, 1000u);
   EXPECT_EQ(config->max_stream_batches, 3u);
+  EXPECT_EQ(config->max_streams, 50u);
+  EXPECT_EQ(config->max_streams_per_connection, 5u);
   EXPECT_EQ(config->dedup_window, absl::ZeroDuration());
   EXPECT_EQ(config->startup_timeout, absl::Seconds(5));
   EXPECT_EQ(config->shutdown_grace, absl::Milliseconds(1500));
@@ -122,6 +129,8 @@ TEST(ServerConfigTest, EnvironmentVariables) {
                  {"EVROUTER_MAX_MESSAGE_BYTES", "1024"},
                  {"EVROUTER_MAX_PENDING_BYTES", "1"},
                  {"EVROUTER_MAX_STREAM_BATCHES", "9"},
+                 {"EVROUTER_MAX_STREAMS", "1"},
+                 {"EVROUTER_MAX_STREAMS_PER_CONNECTION", "2"},
                  {"EVROUTER_DEDUP_WINDOW", "5m"},
                  {"EVROUTER_DEDUP_MAX_IDS", "7"},
                  {"EVROUTER_STARTUP_TIMEOUT", "1s"},
@@ -139,6 +148,8 @@ TEST(ServerConfigTest, EnvironmentVariables) {
   EXPECT_EQ(config->max_message_bytes, 1024u);
   EXPECT_EQ(config->max_pending_bytes, 1u);
   EXPECT_EQ(config->max_stream_batches, 9u);
+  EXPECT_EQ(config->max_streams, 1u);
+  EXPECT_EQ(config->max_streams_per_connection, 2u);
   EXPECT_EQ(config->dedup_window, absl::Minutes(5));
   EXPECT_EQ(config->dedup_max_ids, 7u);
   EXPECT_EQ(config->startup_timeout, absl::Seconds(1));
@@ -193,6 +204,10 @@ TEST(ServerConfigTest, BadValuesNameTheFlagOrVariable) {
       {{"--max-message-bytes=1023"}, {}, "--max-message-bytes: '1023'"},
       {{"--max-pending-bytes=0"}, {}, "--max-pending-bytes: '0'"},
       {{"--max-stream-batches=0"}, {}, "--max-stream-batches: '0'"},
+      {{"--max-streams=0"}, {}, "--max-streams: '0'"},
+      {{"--max-streams-per-connection=x"},
+       {},
+       "--max-streams-per-connection: 'x'"},
       {{"--dedup-window=2"}, {}, "--dedup-window: '2'"},
       {{"--dedup-window=-1s"}, {}, "--dedup-window: '-1s'"},
       {{"--startup-timeout=soon"}, {}, "--startup-timeout: 'soon'"},
@@ -270,6 +285,8 @@ TEST(ServerConfigTest, HelpMentionsEveryVariableAndFlag) {
       "EVROUTER_MAX_MESSAGE_BYTES",
       "EVROUTER_MAX_PENDING_BYTES",
       "EVROUTER_MAX_STREAM_BATCHES",
+      "EVROUTER_MAX_STREAMS",
+      "EVROUTER_MAX_STREAMS_PER_CONNECTION",
       "EVROUTER_CATCHUP_THREADS",
       "EVROUTER_CATCHUP_CHUNK_EVENTS",
       "EVROUTER_OFFSET_FLUSH_INTERVAL",
@@ -295,6 +312,8 @@ TEST(ServerConfigTest, HelpMentionsEveryVariableAndFlag) {
                            "--max-message-bytes",
                            "--max-pending-bytes",
                            "--max-stream-batches",
+                           "--max-streams",
+                           "--max-streams-per-connection",
                            "--catchup-threads",
                            "--catchup-chunk-events",
                            "--offset-flush-interval",
