@@ -456,7 +456,7 @@ void Subscription::ReadChunk(uint64_t from, uint64_t floor, size_t limit) {
     if (!status_.ok() || !pending_.has_value()) {
       // Ended meanwhile; TryDeliverLocked reports the end to a pending Next.
     } else if (!status.ok()) {
-      status_ = status;
+      TerminateLocked(status, &completions);
     } else {
       next_ = std::max(next_, from);
       readahead_.assign(std::make_move_iterator(matched.begin()),

@@ -20,6 +20,7 @@
 #include "server/core/executor.h"
 #include "server/core/router.h"
 #include "storage/event_store.h"
+#include "tests/unit/controlled_store.h"
 
 namespace evrouter::core {
 namespace {
@@ -59,7 +60,11 @@ std::vector<uint64_t> Offsets(const Delivery& delivery) {
 
 class QueueManagerTest : public ::testing::Test {
  protected:
-  QueueManagerTest() : store_(NewMemoryEventStore()) { Boot(); }
+  QueueManagerTest()
+      : store_(NewMemoryEventStore()),
+        controlled_(std::make_unique<ControlledStore>(store_.get())) {
+    Boot();
+  }
 
   // A server start on the same store: everything from the store.
   void Boot(QueueManagerOptions options = {}) {
@@ -67,10 +72,11 @@ class QueueManagerTest : public ::testing::Test {
     router_.reset();
     options.offset_flush_interval = absl::Milliseconds(5);
     options_ = options;
-    router_ = std::make_unique<Router>(RouterOptions{}, store_.get(),
+    router_ = std::make_unique<Router>(RouterOptions{}, controlled_.get(),
                                        &executor_, &clock_);
-    queues_ = std::make_unique<QueueManager>(
-        options, router_.get(), store_.get(), &executor_, &reads_, &clock_);
+    queues_ = std::make_unique<QueueManager>(options, router_.get(),
+                                             controlled_.get(), &executor_,
+                                             &reads_, &clock_);
     ASSERT_TRUE(router_->Load().ok());
     ASSERT_TRUE(queues_->Load().ok());
   }
@@ -173,6 +179,7 @@ class QueueManagerTest : public ::testing::Test {
   }
 
   std::unique_ptr<EventStore> store_;
+  std::unique_ptr<ControlledStore> controlled_;  // over store_
   SystemClock clock_;
   ThreadPoolExecutor executor_{2};
   ThreadPoolExecutor reads_{2};
@@ -259,6 +266,50 @@ TEST_F(QueueManagerTest, ReaderThatFallsBehindTheBufferContinuesFromStore) {
   Stats stats = queues_->GetStats();
   ASSERT_EQ(stats.queues.size(), 1u);
   EXPECT_EQ(stats.queues[0].buffered, 5u);  // bounded by limit_size
+}
+
+// Postgres gone during a history read: the subscription ends UNAVAILABLE and
+// its consumer sleeps with the offset it had acked, so the subscriber can
+// come back once the store is readable and resume right after it.
+TEST_F(QueueManagerTest,
+       FailedHistoryReadEndsTheSubscriptionAndFreesTheConsumer) {
+  QueueManagerOptions options;
+  options.catchup_chunk_events = 10;
+  Boot(options);
+  CreateExchange("x", ExchangeKind::kFanout);
+  ASSERT_TRUE(CreateQueue({"q", "x", {}, 5, false}).ok());
+  PublishMany("x", 100);  // 95 of them only in the store
+  SubscribeSpec spec;
+  spec.queue = "q";
+  spec.consumer = "c";
+  spec.max_in_flight = 10;
+  auto subscription = Subscribe(spec);
+  ASSERT_TRUE(subscription.ok()) << subscription.status();
+  std::vector<uint64_t> first = ReadThrough(**subscription, 10);
+  ASSERT_FALSE(first.empty());
+  const uint64_t acked = first.back();
+
+  controlled_->FailReads(true);
+  absl::StatusOr<Delivery> failed = Next(**subscription);
+  while (failed.ok()) {  // what an earlier read left over, then the failure
+    ASSERT_FALSE(failed->events.empty());
+    failed = Next(**subscription);
+  }
+  EXPECT_EQ(failed.status().code(), absl::StatusCode::kUnavailable)
+      << failed.status();
+  std::optional<ConsumerInfo> consumer = Consumer("q", "c");
+  ASSERT_TRUE(consumer.has_value());
+  EXPECT_FALSE(consumer->active);
+  EXPECT_EQ(consumer->committed_offset, acked);
+
+  controlled_->FailReads(false);
+  auto resumed = Subscribe(spec);
+  ASSERT_TRUE(resumed.ok()) << resumed.status();
+  std::vector<uint64_t> rest = ReadThrough(**resumed, 100);
+  ASSERT_FALSE(rest.empty());
+  EXPECT_EQ(rest.front(), acked + 1);
+  EXPECT_EQ(rest.back(), 100u);
+  EXPECT_EQ(rest.size(), 100 - acked);
 }
 
 TEST_F(QueueManagerTest, NeverMoreThanMaxInFlightUnacknowledged) {
