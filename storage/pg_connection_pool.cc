@@ -1,7 +1,11 @@
 #include "storage/pg_connection_pool.h"
 
+#include <algorithm>
+#include <exception>
 #include <utility>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
 #include "storage/pg_errors.h"
 
 namespace evrouter {
@@ -18,8 +22,9 @@ class RawConnection : public pqxx::largeobject {
 
 }  // namespace
 
-PgConnectionPool::PgConnectionPool(std::string dsn, int size)
-    : dsn_(std::move(dsn)) {
+PgConnectionPool::PgConnectionPool(std::string dsn, int size,
+                                   PgReconnectBackoff backoff)
+    : dsn_(std::move(dsn)), backoff_(backoff), delay_(backoff.initial) {
   slots_.resize(size);
 }
 
@@ -56,7 +61,16 @@ absl::Status PgConnectionPool::RunSession(
       if (pooled.conn == nullptr || !pooled.conn->is_open()) {
         pooled = Pooled();
         fresh = true;
-        pooled = Connect();
+        if (absl::Status allowed = MayConnect(what); !allowed.ok()) {
+          return allowed;
+        }
+        try {
+          pooled = Connect();
+        } catch (const std::exception& e) {
+          ConnectFailed(e.what());
+          throw;
+        }
+        Connected();
       }
       PgSession session{*pooled.conn, pooled.raw};
       return fn(session);
@@ -67,6 +81,31 @@ absl::Status PgConnectionPool::RunSession(
     if (lost && !fresh && may_retry && attempt == 0) continue;
     return status;
   }
+}
+
+absl::Status PgConnectionPool::MayConnect(std::string_view what) {
+  absl::MutexLock lock(&mu_);
+  const absl::Time now = absl::Now();
+  if (now >= next_attempt_) return absl::OkStatus();
+  return absl::UnavailableError(absl::StrCat(
+      absl::string_view(what.data(), what.size()), ": postgres unreachable (",
+      last_failure_, "); next connection attempt in ",
+      absl::FormatDuration(
+          absl::Ceil(next_attempt_ - now, absl::Milliseconds(1)))));
+}
+
+void PgConnectionPool::ConnectFailed(std::string_view why) {
+  absl::MutexLock lock(&mu_);
+  last_failure_ = std::string(
+      absl::StripAsciiWhitespace(absl::string_view(why.data(), why.size())));
+  next_attempt_ = absl::Now() + delay_;
+  delay_ = std::min(delay_ * 2, backoff_.max);
+}
+
+void PgConnectionPool::Connected() {
+  absl::MutexLock lock(&mu_);
+  next_attempt_ = absl::InfinitePast();
+  delay_ = backoff_.initial;
 }
 
 PgConnectionPool::Pooled PgConnectionPool::Acquire() {

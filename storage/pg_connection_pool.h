@@ -13,6 +13,7 @@
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 
 struct pg_conn;  // libpq's PGconn
 
@@ -26,13 +27,23 @@ struct PgSession {
   pg_conn* raw;
 };
 
+// After a failed connection attempt the pool waits before the next one:
+// `initial`, doubled after each further failure up to `max`, back to
+// `initial` once a connection opens. Meanwhile calls that need a new
+// connection fail at once with UNAVAILABLE instead of each waiting out a
+// connect timeout against a database that is down.
+struct PgReconnectBackoff {
+  absl::Duration initial = absl::Milliseconds(100);
+  absl::Duration max = absl::Seconds(5);
+};
+
 // A fixed number of slots for connections to one DSN; a slot holds an open
 // connection or nullptr (opened on next use). Thread-safe: Run may be called
 // from any number of threads; a caller blocks while every slot is borrowed.
 class PgConnectionPool {
  public:
   // `size` >= 1 slots, all empty: nothing connects until the first Run.
-  PgConnectionPool(std::string dsn, int size);
+  PgConnectionPool(std::string dsn, int size, PgReconnectBackoff backoff = {});
 
   PgConnectionPool(const PgConnectionPool&) = delete;
   PgConnectionPool& operator=(const PgConnectionPool&) = delete;
@@ -56,12 +67,23 @@ class PgConnectionPool {
   };
   // Opens a connection and finds its libpq handle. Throws like libpqxx.
   Pooled Connect();
+  // OK when a connection attempt may be made now; UNAVAILABLE, naming the
+  // last failure, while the reconnect backoff runs.
+  absl::Status MayConnect(std::string_view what);
+  void ConnectFailed(std::string_view why);
+  void Connected();
   Pooled Acquire();
   void Release(Pooled pooled);
 
   const std::string dsn_;
+  const PgReconnectBackoff backoff_;
   absl::Mutex mu_;
   std::vector<Pooled> slots_ ABSL_GUARDED_BY(mu_);
+  // Reconnect backoff: no attempt before next_attempt_; the delay after the
+  // next failure; why the last attempt failed.
+  absl::Time next_attempt_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+  absl::Duration delay_ ABSL_GUARDED_BY(mu_);
+  std::string last_failure_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace evrouter
