@@ -112,10 +112,10 @@ void QueueManager::CreateQueue(
     return;
   }
   if (spec.limit_size == 0) spec.limit_size = options_.default_limit_size;
-  if (spec.limit_size > options_.max_limit_size) {
-    std::move(done)(absl::InvalidArgumentError(
-        absl::StrCat("limit_size: ", spec.limit_size, " is above the limit ",
-                     options_.max_limit_size)));
+  if (absl::Status status = ValidateAtMost("limit_size", spec.limit_size,
+                                           options_.max_limit_size);
+      !status.ok()) {
+    std::move(done)(status);
     return;
   }
   admin_->Post([this, spec = std::move(spec),
@@ -381,10 +381,11 @@ void QueueManager::Subscribe(
   }
   if (spec.max_in_flight == 0)
     spec.max_in_flight = options_.default_max_in_flight;
-  if (spec.max_in_flight > options_.max_max_in_flight) {
-    std::move(done)(absl::InvalidArgumentError(
-        absl::StrCat(prefix, "max_in_flight: ", spec.max_in_flight,
-                     " is above the limit ", options_.max_max_in_flight)));
+  if (absl::Status status =
+          ValidateAtMost(absl::StrCat(prefix, "max_in_flight"),
+                         spec.max_in_flight, options_.max_max_in_flight);
+      !status.ok()) {
+    std::move(done)(status);
     return;
   }
   Queue::Start start{Queue::Start::Kind::kResume, 0};

@@ -94,6 +94,10 @@ void Router::CreateExchange(
     std::move(done)(status);
     return;
   }
+  if (absl::Status status = ValidateExchangeKind("kind", kind); !status.ok()) {
+    std::move(done)(status);
+    return;
+  }
   executor_->Post(
       [this, name = std::move(name), kind, done = std::move(done)]() mutable {
         absl::MutexLock admin(&admin_mu_);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "server/core/validation.h"
 
@@ -65,6 +66,8 @@ absl::Status ValidateTopicKey(absl::string_view field, absl::string_view key) {
                    absl::StrCat(key.size(), " bytes exceed the limit of ",
                                 kMaxBindingKeyBytes));
   }
+  if (absl::Status status = ValidateUtf8(field, key); !status.ok())
+    return status;
   for (WordCursor w(key); !w.done(); w.Next()) {
     absl::string_view word = w.word();
     if (word.empty()) {
@@ -74,7 +77,7 @@ absl::Status ValidateTopicKey(absl::string_view field, absl::string_view key) {
     if (IsWildcard(word)) continue;
     if (word.find_first_of("*#") != absl::string_view::npos) {
       return Invalid(field,
-                     absl::StrCat("word \"", word,
+                     absl::StrCat("word \"", absl::Utf8SafeCHexEscape(word),
                                   "\": '*' and '#' are wildcards only as a "
                                   "whole word"));
     }

@@ -1,7 +1,9 @@
 #include "server/core/validation.h"
 
 #include <algorithm>
+#include <optional>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "storage/uuid.h"
 
@@ -18,10 +20,18 @@ absl::Status Invalid(absl::string_view field, absl::string_view problem) {
 
 bool IsControl(unsigned char c) { return c < 0x20 || c == 0x7f; }
 
+// C0 controls and DEL, and in UTF-8 text the C1 controls U+0080..U+009F
+// (encoded C2 80..C2 9F).
 bool HasControl(absl::string_view text) {
-  return std::any_of(text.begin(), text.end(), [](char c) {
-    return IsControl(static_cast<unsigned char>(c));
-  });
+  for (size_t i = 0; i < text.size(); ++i) {
+    auto c = static_cast<unsigned char>(text[i]);
+    if (IsControl(c)) return true;
+    if (c == 0xc2 && i + 1 < text.size() &&
+        static_cast<unsigned char>(text[i + 1]) < 0xa0) {
+      return true;
+    }
+  }
+  return false;
 }
 
 // The problems below are empty when the value is fine; callers add the field
@@ -62,24 +72,34 @@ absl::Status CheckHeaders(absl::string_view field, const EventInput& event,
   size_t total = 0;
   for (const auto& [key, value] : event.headers) {
     total += key.size() + value.size();
-    if (key.empty()) return Invalid(field, "a header key is empty");
-    std::string problem = TextProblem(key, kMaxHeaderKeyBytes);
-    if (problem.empty() && !IsValidUtf8(value))
+    std::string problem;
+    if (key.empty()) {
+      problem = "key must not be empty";
+    } else if (std::string key_problem = TextProblem(key, kMaxHeaderKeyBytes);
+               !key_problem.empty()) {
+      problem = absl::StrCat("key ", key_problem);
+    } else if (!IsValidUtf8(value)) {
       problem = "value is not valid UTF-8";
-    if (problem.empty() && value.find('\0') != std::string::npos) {
+    } else if (value.find('\0') != std::string::npos) {
       problem = "value contains a NUL character";
     }
-    if (!problem.empty()) {
-      return Invalid(
-          absl::StrCat(field, "[", absl::string_view(key).substr(0, 64), "]"),
-          problem);
-    }
+    if (!problem.empty()) return Invalid(MapEntryPath(field, key), problem);
   }
   if (total > limits.max_header_bytes) {
     return Invalid(
         field,
         absl::StrCat(total, " bytes of keys and values exceed the limit of ",
                      limits.max_header_bytes));
+  }
+  // A proto map has unique keys; an in-process caller may repeat one.
+  if (event.headers.size() > 1) {
+    std::vector<absl::string_view> keys;
+    keys.reserve(event.headers.size());
+    for (const auto& header : event.headers) keys.push_back(header.first);
+    std::sort(keys.begin(), keys.end());
+    auto duplicate = std::adjacent_find(keys.begin(), keys.end());
+    if (duplicate != keys.end())
+      return Invalid(MapEntryPath(field, *duplicate), "duplicate key");
   }
   return absl::OkStatus();
 }
@@ -124,6 +144,76 @@ bool IsValidUtf8(absl::string_view text) {
   return true;
 }
 
+absl::Status ValidateUtf8(absl::string_view field, absl::string_view text) {
+  if (!IsValidUtf8(text)) return Invalid(field, "not valid UTF-8");
+  return absl::OkStatus();
+}
+
+absl::Status ValidateExchangeKind(absl::string_view field, ExchangeKind kind) {
+  switch (kind) {
+    case ExchangeKind::kFanout:
+    case ExchangeKind::kDirect:
+    case ExchangeKind::kTopic:
+      return absl::OkStatus();
+  }
+  return Invalid(field, absl::StrCat(static_cast<int>(kind),
+                                     " is not a known exchange kind"));
+}
+
+absl::Status ValidateTimestamp(absl::string_view field, int64_t seconds,
+                               int32_t nanos) {
+  if (seconds < kMinTimestampSeconds || seconds > kMaxTimestampSeconds) {
+    return Invalid(field, absl::StrCat("seconds ", seconds,
+                                       " is outside 0001-01-01T00:00:00Z.."
+                                       "9999-12-31T23:59:59Z"));
+  }
+  if (nanos < 0 || nanos > 999'999'999) {
+    return Invalid(field,
+                   absl::StrCat("nanos ", nanos, " is outside [0, 999999999]"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateWait(absl::string_view field, int64_t seconds,
+                          int32_t nanos, absl::Duration max) {
+  if (nanos < -999'999'999 || nanos > 999'999'999) {
+    return Invalid(field,
+                   absl::StrCat("nanos ", nanos, " is outside [0, 999999999]"));
+  }
+  if (seconds < 0 || nanos < 0) return Invalid(field, "must not be negative");
+  absl::Duration value = absl::Seconds(seconds) + absl::Nanoseconds(nanos);
+  if (value > max) {
+    return Invalid(
+        field, absl::StrCat(absl::FormatDuration(value), " is above the limit ",
+                            absl::FormatDuration(max)));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateAtMost(absl::string_view field, uint64_t value,
+                            uint64_t max) {
+  if (value > max)
+    return Invalid(field, absl::StrCat(value, " is above the limit ", max));
+  return absl::OkStatus();
+}
+
+std::string MapEntryPath(absl::string_view map_path, absl::string_view key) {
+  constexpr size_t kMaxShown = 64;
+  const bool utf8 = IsValidUtf8(key);
+  const bool cut = key.size() > kMaxShown;
+  size_t end = std::min(key.size(), kMaxShown);
+  // Never split a UTF-8 sequence: a cut inside one backs off to its start.
+  if (cut && utf8) {
+    while (end > 0 && (static_cast<unsigned char>(key[end]) & 0xc0) == 0x80)
+      --end;
+  }
+  absl::string_view shown = key.substr(0, end);
+  return absl::StrCat(
+      map_path, "[\"",
+      utf8 ? absl::Utf8SafeCHexEscape(shown) : absl::CHexEscape(shown),
+      cut ? "...\"]" : "\"]");
+}
+
 absl::Status ValidateName(absl::string_view field, absl::string_view name) {
   if (name.empty()) return Invalid(field, "must not be empty");
   if (name.size() > kMaxNameLength) {
@@ -153,10 +243,19 @@ absl::Status ValidateEvent(size_t index, const EventInput& event,
     return absl::InvalidArgumentError(
         absl::StrCat("events[", index, "].", name, ": ", problem));
   };
-  if (!event.id.empty() && !ParseUuid(event.id).has_value()) {
-    return invalid(
-        "id",
-        "must be a UUID like 0190a3c4-5e6f-7a8b-9c0d-1e2f3a4b5c6d, or empty");
+  if (!event.id.empty()) {
+    std::optional<std::string> id = ParseUuid(event.id);
+    if (!id.has_value()) {
+      return invalid(
+          "id",
+          "must be a UUID like 0190a3c4-5e6f-7a8b-9c0d-1e2f3a4b5c6d, or empty");
+    }
+    // Every publisher that sends a zeroed id would dedup against every other.
+    if (*id == std::string(16, '\0')) {
+      return invalid("id",
+                     "must not be the nil UUID; leave it empty for a "
+                     "server-generated id");
+    }
   }
   if (std::string problem = TypeProblem(event.type); !problem.empty()) {
     return invalid("type", problem);
@@ -182,12 +281,13 @@ absl::Status ValidateEvent(size_t index, const EventInput& event,
                                            " bytes exceed the limit of ",
                                            limits.max_payload_bytes));
   }
-  if (event.has_time &&
-      (event.time_seconds < kMinTimestampSeconds ||
-       event.time_seconds > kMaxTimestampSeconds || event.time_nanos < 0 ||
-       event.time_nanos > 999'999'999)) {
-    return invalid(
-        "time", "out of range (0001-01-01 to 9999-12-31, nanos 0..999999999)");
+  if (event.has_time) {
+    if (absl::Status status =
+            ValidateTimestamp(absl::StrCat("events[", index, "].time"),
+                              event.time_seconds, event.time_nanos);
+        !status.ok()) {
+      return status;
+    }
   }
   if (!event.exchange.empty()) {
     return invalid("exchange",

@@ -24,9 +24,9 @@ struct PublishLimits {
 };
 
 // Fixed limits that are part of the API contract.
-inline constexpr size_t kMaxNameLength = 128;        // exchanges, queues
-inline constexpr size_t kMaxTypeBytes = 255;         // event type
-inline constexpr size_t kMaxSourceBytes = 255;       // event source
+inline constexpr size_t kMaxNameLength = 128;   // exchanges, queues, consumers
+inline constexpr size_t kMaxTypeBytes = 255;    // event type
+inline constexpr size_t kMaxSourceBytes = 255;  // event source
 inline constexpr size_t kMaxContentTypeBytes = 255;  // event content_type
 inline constexpr size_t kMaxHeaderKeyBytes = 256;    // one header key
 
@@ -48,8 +48,12 @@ struct EventInput {
   bool has_stored_at = false;
 };
 
-// OK when `name` is 1..128 characters of [A-Za-z0-9._-]; otherwise
-// INVALID_ARGUMENT whose message starts with `field`.
+// Every check below returns OK or INVALID_ARGUMENT whose message starts with
+// the field path it was given, then ": " and the problem, e.g.
+// `events[3].headers["x"]: value is not valid UTF-8`. Thread-safe.
+
+// OK when `name` is 1..128 characters of [A-Za-z0-9._-] (exchanges, queues,
+// consumers).
 absl::Status ValidateName(absl::string_view field, absl::string_view name);
 
 // OK when `type` is a valid event type: 1..255 bytes of UTF-8, dot-separated
@@ -58,7 +62,9 @@ absl::Status ValidateName(absl::string_view field, absl::string_view name);
 absl::Status ValidateEventType(absl::string_view field, absl::string_view type);
 
 // Checks the event at `index` of a batch; messages name the field, e.g.
-// "events[3].payload: ...".
+// "events[3].payload: ...". The id must be a canonical, non-nil UUID or empty;
+// header keys are unique, 1..256 bytes of UTF-8 without control characters,
+// values UTF-8 without NUL.
 absl::Status ValidateEvent(size_t index, const EventInput& event,
                            const PublishLimits& limits);
 
@@ -73,6 +79,35 @@ Event ToStoredEvent(EventInput&& input, absl::Time now);
 
 // True when `text` is well-formed UTF-8.
 bool IsValidUtf8(absl::string_view text);
+
+// OK when `text` is well-formed UTF-8 (any length, control characters
+// allowed).
+absl::Status ValidateUtf8(absl::string_view field, absl::string_view text);
+
+// OK when `kind` is one of the ExchangeKind enumerators (in-process callers
+// can cast anything into it).
+absl::Status ValidateExchangeKind(absl::string_view field, ExchangeKind kind);
+
+// OK when (seconds, nanos) is a google.protobuf.Timestamp in its documented
+// range: 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999999999Z, nanos in
+// [0, 999999999].
+absl::Status ValidateTimestamp(absl::string_view field, int64_t seconds,
+                               int32_t nanos);
+
+// OK when (seconds, nanos) is a google.protobuf.Duration that is not negative,
+// has nanos in [0, 999999999] and is at most `max`.
+absl::Status ValidateWait(absl::string_view field, int64_t seconds,
+                          int32_t nanos, absl::Duration max);
+
+// OK when `value` <= `max`: "max_events: 20000 is above the limit 10000".
+absl::Status ValidateAtMost(absl::string_view field, uint64_t value,
+                            uint64_t max);
+
+// The path of one map entry in messages: `map_path["key"]`. The key is
+// quoted, with quotes, backslashes, control characters and bytes that are not
+// UTF-8 escaped (\x..), and cut after 64 bytes, so that a message never
+// carries what the client sent unchecked.
+std::string MapEntryPath(absl::string_view map_path, absl::string_view key);
 
 }  // namespace evrouter::core
 

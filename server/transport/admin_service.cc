@@ -3,10 +3,47 @@
 #include <utility>
 
 #include "server/transport/convert.h"
+#include "server/transport/parsing_unary_handler.h"
 #include "server/transport/status.h"
 #include "server/transport/tracked_unary_reactor.h"
 
 namespace evrouter::transport {
+
+AdminService::AdminService(core::Router* router, core::QueueManager* queues,
+                           CallTracker* calls)
+    : router_(router), queues_(queues), calls_(calls) {
+  const char* const service = v1::Admin::service_full_name();
+  for (auto [index, handler] : {
+           ParsingUnaryMethod(this, service, "CreateExchange",
+                              &AdminService::CreateExchange),
+           ParsingUnaryMethod(this, service, "GetExchange",
+                              &AdminService::GetExchange),
+           ParsingUnaryMethod(this, service, "ListExchanges",
+                              &AdminService::ListExchanges),
+           ParsingUnaryMethod(this, service, "DeleteExchange",
+                              &AdminService::DeleteExchange),
+           ParsingUnaryMethod(this, service, "CreateQueue",
+                              &AdminService::CreateQueue),
+           ParsingUnaryMethod(this, service, "GetQueue",
+                              &AdminService::GetQueue),
+           ParsingUnaryMethod(this, service, "ListQueues",
+                              &AdminService::ListQueues),
+           ParsingUnaryMethod(this, service, "DeleteQueue",
+                              &AdminService::DeleteQueue),
+           ParsingUnaryMethod(this, service, "CreateConsumer",
+                              &AdminService::CreateConsumer),
+           ParsingUnaryMethod(this, service, "ListConsumers",
+                              &AdminService::ListConsumers),
+           ParsingUnaryMethod(this, service, "SeekConsumer",
+                              &AdminService::SeekConsumer),
+           ParsingUnaryMethod(this, service, "DeleteConsumer",
+                              &AdminService::DeleteConsumer),
+           ParsingUnaryMethod(this, service, "GetStats",
+                              &AdminService::GetStats),
+       }) {
+    MarkMethodCallback(index, handler);
+  }
+}
 
 grpc::ServerUnaryReactor* AdminService::CreateExchange(
     grpc::CallbackServerContext* /*context*/,

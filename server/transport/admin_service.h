@@ -10,13 +10,14 @@ namespace evrouter::transport {
 
 // evrouter.v1.Admin: exchanges (admin_service.cc), queues, consumers and
 // stats (admin_queue_service.cc). Writes run on storage threads via the
-// router and the queue manager; reads are answered from memory.
+// router and the queue manager; reads are answered from memory. Requests are
+// parsed by ParsingUnaryHandler, so a malformed one is INVALID_ARGUMENT
+// naming the field.
 class AdminService final : public v1::Admin::CallbackService {
  public:
   // `router`, `queues` and `calls` must outlive the service.
   AdminService(core::Router* router, core::QueueManager* queues,
-               CallTracker* calls)
-      : router_(router), queues_(queues), calls_(calls) {}
+               CallTracker* calls);
 
   grpc::ServerUnaryReactor* CreateExchange(
       grpc::CallbackServerContext* context,

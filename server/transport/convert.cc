@@ -56,11 +56,17 @@ absl::StatusOr<ExchangeKind> ToExchangeKind(v1::ExchangeKind kind,
       return ExchangeKind::kDirect;
     case v1::EXCHANGE_KIND_TOPIC:
       return ExchangeKind::kTopic;
-    default:
+    case v1::EXCHANGE_KIND_UNSPECIFIED:
       return absl::InvalidArgumentError(
           absl::StrCat(field,
-                       ": must be EXCHANGE_KIND_FANOUT, EXCHANGE_KIND_DIRECT "
-                       "or EXCHANGE_KIND_TOPIC"));
+                       ": must be set: EXCHANGE_KIND_FANOUT, "
+                       "EXCHANGE_KIND_DIRECT or EXCHANGE_KIND_TOPIC"));
+    default:
+      // proto3 keeps numbers it does not know.
+      return absl::InvalidArgumentError(absl::StrCat(
+          field, ": ", static_cast<int>(kind),
+          " is not a known ExchangeKind; use EXCHANGE_KIND_FANOUT, "
+          "EXCHANGE_KIND_DIRECT or EXCHANGE_KIND_TOPIC"));
   }
 }
 
@@ -165,15 +171,10 @@ void ToProto(const core::Stats& stats, v1::Stats* out) {
 
 absl::StatusOr<absl::Time> FromProto(const google::protobuf::Timestamp& time,
                                      absl::string_view field) {
-  // 0001-01-01T00:00:00Z .. 9999-12-31T23:59:59Z, as google.protobuf says.
-  constexpr int64_t kMinSeconds = -62135596800;
-  constexpr int64_t kMaxSeconds = 253402300799;
-  if (time.seconds() < kMinSeconds || time.seconds() > kMaxSeconds ||
-      time.nanos() < 0 || time.nanos() > 999'999'999) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(field,
-                     ": not a valid timestamp (years 1..9999, nanos in "
-                     "[0, 999999999])"));
+  if (absl::Status status =
+          core::ValidateTimestamp(field, time.seconds(), time.nanos());
+      !status.ok()) {
+    return status;
   }
   return absl::FromUnixSeconds(time.seconds()) +
          absl::Nanoseconds(time.nanos());
@@ -182,19 +183,13 @@ absl::StatusOr<absl::Time> FromProto(const google::protobuf::Timestamp& time,
 absl::StatusOr<absl::Duration> FromProto(
     const google::protobuf::Duration& duration, absl::Duration max,
     absl::string_view field) {
-  if (duration.seconds() < 0 || duration.nanos() < 0 ||
-      duration.nanos() > 999'999'999) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(field, ": must be a non-negative duration"));
+  if (absl::Status status =
+          core::ValidateWait(field, duration.seconds(), duration.nanos(), max);
+      !status.ok()) {
+    return status;
   }
-  absl::Duration value =
-      absl::Seconds(duration.seconds()) + absl::Nanoseconds(duration.nanos());
-  if (value > max) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(field, ": ", absl::FormatDuration(value),
-                     " is above the limit ", absl::FormatDuration(max)));
-  }
-  return value;
+  return absl::Seconds(duration.seconds()) +
+         absl::Nanoseconds(duration.nanos());
 }
 
 }  // namespace evrouter::transport

@@ -45,10 +45,11 @@ void ToProto(const core::ConsumerInfo& info, v1::Consumer* out);
 void ToProto(const core::Stats& stats, v1::Stats* out);
 
 // A timestamp from a request: INVALID_ARGUMENT naming `field` unless it is
-// within years 1..9999 with nanos in [0, 1e9).
+// within years 1..9999 with nanos in [0, 1e9) (core::ValidateTimestamp).
 absl::StatusOr<absl::Time> FromProto(const google::protobuf::Timestamp& time,
                                      absl::string_view field);
-// A non-negative duration from a request, at most `max`.
+// A non-negative duration from a request, at most `max`
+// (core::ValidateWait); INVALID_ARGUMENT naming `field` otherwise.
 absl::StatusOr<absl::Duration> FromProto(
     const google::protobuf::Duration& duration, absl::Duration max,
     absl::string_view field);

@@ -4,6 +4,8 @@
 #include <utility>
 
 #include "server/transport/convert.h"
+#include "server/transport/parsing_unary_handler.h"
+#include "server/transport/request_parser.h"
 #include "server/transport/status.h"
 #include "server/transport/tracked_unary_reactor.h"
 
@@ -14,8 +16,7 @@ namespace evrouter::transport {
 // flight. It deletes itself once gRPC is done with it and every publish it
 // started has called back. Counted by the CallTracker while gRPC holds it.
 class PublisherService::StreamReactor final
-    : public grpc::ServerBidiReactor<v1::PublishStreamRequest,
-                                     v1::PublishStreamResponse> {
+    : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
  public:
   StreamReactor(PublisherService* service, std::string connection)
       : service_(service),
@@ -32,7 +33,7 @@ class PublisherService::StreamReactor final
       absl::MutexLock lock(&service_->streams_mu_);
       service_->streams_.insert(this);
     }
-    StartRead(&request_);
+    StartRead(&read_buffer_);
   }
 
   // Stops taking batches; ends UNAVAILABLE once the taken ones are acked.
@@ -49,38 +50,40 @@ class PublisherService::StreamReactor final
       MaybeFinishLocked();
       return;
     }
-    std::string exchange = std::move(*request_.mutable_exchange());
-    std::vector<core::EventInput> events =
-        ToEventInputs(request_.mutable_events());
+    absl::Status parsed = ParseRequest(read_buffer_, &request_);
+    const uint64_t batch_id =
+        parsed.ok()
+            ? request_.batch_id()
+            : ReadUint64Field(read_buffer_,
+                              v1::PublishStreamRequest::kBatchIdFieldNumber);
+    read_buffer_.Clear();
     Slot* slot;
     {
       absl::MutexLock lock(&mu_);
       slots_.emplace_back();
       slot = &slots_.back();  // deque references survive push_back/pop_front
-      slot->response.set_batch_id(request_.batch_id());
-      if (ending_) {
-        // Taken after shutdown began: refused, not published.
-        slot->response.set_error_code(grpc::StatusCode::UNAVAILABLE);
-        slot->response.set_error_message(kShuttingDown);
+      slot->response.set_batch_id(batch_id);
+      if (ending_ || !parsed.ok()) {
+        // Refused, not published: taken after shutdown began, or not a
+        // valid request (the stream goes on, as for an invalid batch).
+        const absl::Status refused =
+            ending_ ? absl::UnavailableError(kShuttingDown) : parsed;
+        slot->response.set_error_code(static_cast<int32_t>(refused.code()));
+        slot->response.set_error_message(std::string(refused.message()));
         slot->ready = true;
         WriteNextLocked();
+        ReadNextLocked();
         return;
       }
       ++refs_;
     }
     service_->router_->Publish(
-        exchange, std::move(events),
+        request_.exchange(), ToEventInputs(request_.mutable_events()),
         [this, slot](absl::StatusOr<std::vector<core::PublishedEvent>> result) {
           OnPublished(slot, std::move(result));
         });
     absl::MutexLock lock(&mu_);
-    if (finished_ || ending_) return;
-    if (slots_.size() < service_->max_stream_batches_) {
-      request_.Clear();
-      StartRead(&request_);
-    } else {
-      read_paused_ = true;  // resumed by OnWriteDone: flow control
-    }
+    ReadNextLocked();
   }
 
   void OnWriteDone(bool ok) override {
@@ -94,8 +97,7 @@ class PublisherService::StreamReactor final
     slots_.pop_front();
     if (read_paused_ && !finished_ && !ending_) {
       read_paused_ = false;
-      request_.Clear();
-      StartRead(&request_);
+      StartRead(&read_buffer_);
     }
     WriteNextLocked();
     MaybeFinishLocked();
@@ -142,13 +144,30 @@ class PublisherService::StreamReactor final
     Unref();
   }
 
+  // Reads the next batch unless the stream ends, or pauses while
+  // max_stream_batches are unacknowledged (flow control; OnWriteDone
+  // resumes).
+  void ReadNextLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (finished_ || ending_) return;
+    if (slots_.size() < service_->max_stream_batches_) {
+      StartRead(&read_buffer_);
+    } else {
+      read_paused_ = true;
+    }
+  }
+
   void WriteNextLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (writing_ || finished_ || cancelled_ || slots_.empty() ||
         !slots_.front().ready) {
       return;
     }
     writing_ = true;
-    StartWrite(&slots_.front().response);
+    bool own_buffer;
+    write_buffer_.Clear();  // the previous ack
+    grpc::SerializationTraits<v1::PublishStreamResponse>::Serialize(
+        slots_.front().response, &write_buffer_, &own_buffer)
+        .IgnoreError();  // an ack always serializes
+    StartWrite(&write_buffer_);
   }
 
   void MaybeFinishLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
@@ -180,7 +199,8 @@ class PublisherService::StreamReactor final
   PublisherService* const service_;
   const std::string connection_;  // the peer: its streams are counted
   const absl::Status admission_;
-  v1::PublishStreamRequest request_;  // the read buffer; one read in flight
+  grpc::ByteBuffer read_buffer_;      // one read in flight
+  v1::PublishStreamRequest request_;  // the last one read, parsed
 
   absl::Mutex mu_;
   // Unacknowledged batches, in arrival order.
@@ -192,7 +212,18 @@ class PublisherService::StreamReactor final
   bool ending_ ABSL_GUARDED_BY(mu_) = false;
   bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
+  // The front slot's ack, serialized; one write in flight.
+  grpc::ByteBuffer write_buffer_ ABSL_GUARDED_BY(mu_);
 };
+
+PublisherService::PublisherService(core::Router* router, CallTracker* calls,
+                                   size_t max_stream_batches)
+    : router_(router), calls_(calls), max_stream_batches_(max_stream_batches) {
+  auto [index, handler] =
+      ParsingUnaryMethod(this, v1::Publisher::service_full_name(), "Publish",
+                         &PublisherService::Publish);
+  MarkMethodCallback(index, handler);
+}
 
 grpc::ServerUnaryReactor* PublisherService::Publish(
     grpc::CallbackServerContext* /*context*/, const v1::PublishRequest* request,
@@ -216,7 +247,7 @@ grpc::ServerUnaryReactor* PublisherService::Publish(
   return reactor;
 }
 
-grpc::ServerBidiReactor<v1::PublishStreamRequest, v1::PublishStreamResponse>*
+grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>*
 PublisherService::PublishStream(grpc::CallbackServerContext* context) {
   return new StreamReactor(this, context->peer());
 }

@@ -15,15 +15,19 @@ namespace evrouter::transport {
 // evrouter.v1.Publisher over the callback API: converts, forwards to the
 // router, and answers from the storage thread once the commit is known.
 // Never blocks a reactor thread.
-class PublisherService final : public v1::Publisher::CallbackService {
+//
+// Requests are parsed here (request_parser.h), not by gRPC: a malformed
+// Publish is INVALID_ARGUMENT naming the field, and a malformed stream batch
+// gets an ack with that error (PublishStream is registered raw, ByteBuffer in
+// and out) where gRPC would end the stream as if the client had half-closed.
+class PublisherService final
+    : public v1::Publisher::WithRawCallbackMethod_PublishStream<
+          v1::Publisher::WithCallbackMethod_Publish<v1::Publisher::Service>> {
  public:
   // `router` and `calls` must outlive the service. A stream reads ahead at
   // most `max_stream_batches` batches that are not yet acknowledged.
   PublisherService(core::Router* router, CallTracker* calls,
-                   size_t max_stream_batches)
-      : router_(router),
-        calls_(calls),
-        max_stream_batches_(max_stream_batches) {}
+                   size_t max_stream_batches);
 
   // For shutdown, after calls->StartDrain(): every open stream stops reading,
   // writes the acks of the batches it already took, and ends UNAVAILABLE.
@@ -35,8 +39,8 @@ class PublisherService final : public v1::Publisher::CallbackService {
                                     const v1::PublishRequest* request,
                                     v1::PublishResponse* response) override;
 
-  grpc::ServerBidiReactor<v1::PublishStreamRequest, v1::PublishStreamResponse>*
-  PublishStream(grpc::CallbackServerContext* context) override;
+  grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* PublishStream(
+      grpc::CallbackServerContext* context) override;
 
  private:
   friend class StreamReactor;

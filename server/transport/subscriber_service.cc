@@ -7,8 +7,11 @@
 #include <optional>
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "server/transport/convert.h"
 #include "server/transport/event_wire.h"
+#include "server/transport/parsing_unary_handler.h"
+#include "server/transport/request_parser.h"
 #include "server/transport/status.h"
 #include "server/transport/tracked_unary_reactor.h"
 
@@ -21,6 +24,7 @@ constexpr uint32_t kMaxFetchEvents = 10000;
 
 absl::StatusOr<core::SubscribeSpec::Position> ToPosition(
     v1::StartPosition position) {
+  // proto3 keeps numbers it does not know: those end up in `default`.
   switch (position) {
     case v1::START_POSITION_RESUME:
       return core::SubscribeSpec::Position::kResume;
@@ -33,8 +37,10 @@ absl::StatusOr<core::SubscribeSpec::Position> ToPosition(
     case v1::START_POSITION_TIME:
       return core::SubscribeSpec::Position::kTime;
     default:
-      return absl::InvalidArgumentError(
-          "start.position: not a known StartPosition");
+      return absl::InvalidArgumentError(absl::StrCat(
+          "start.position: ", static_cast<int>(position),
+          " is not a known StartPosition (START_POSITION_RESUME, _EARLIEST, "
+          "_LATEST, _OFFSET or _TIME)"));
   }
 }
 
@@ -48,6 +54,18 @@ absl::StatusOr<core::SubscribeSpec> ToSubscribeSpec(
       ToPosition(start.position());
   if (!position.ok()) return position.status();
   spec.position = *position;
+  // A field the position does not read is a mistake (most often a forgotten
+  // position), not something to ignore.
+  if (start.offset() != 0 &&
+      spec.position != core::SubscribeSpec::Position::kOffset) {
+    return absl::InvalidArgumentError(
+        "start.offset: only with START_POSITION_OFFSET");
+  }
+  if (start.has_time() &&
+      spec.position != core::SubscribeSpec::Position::kTime) {
+    return absl::InvalidArgumentError(
+        "start.time: only with START_POSITION_TIME");
+  }
   spec.offset = start.offset();
   if (spec.position == core::SubscribeSpec::Position::kTime) {
     if (!start.has_time()) {
@@ -108,12 +126,10 @@ class SubscriberService::StreamReactor final
       if (!keep_going) EndWith(grpc::Status::OK);
       return;
     }
-    request_.Clear();
-    if (!grpc::SerializationTraits<v1::SubscribeRequest>::Deserialize(
-             &read_buffer_, &request_)
-             .ok()) {
-      EndWith(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                           "request: not a valid SubscribeRequest"));
+    absl::Status parsed = ParseRequest(read_buffer_, &request_);
+    read_buffer_.Clear();
+    if (!parsed.ok()) {
+      EndWith(ToGrpcStatus(parsed));
       return;
     }
     switch (request_.request_case()) {
@@ -405,10 +421,10 @@ class SubscriberService::FetchReactor final
     service_->Register(this);
     uint32_t max_events = request.max_events();
     if (max_events == 0) max_events = kDefaultFetchEvents;
-    if (max_events > kMaxFetchEvents) {
-      Finish(ToGrpcStatus(absl::InvalidArgumentError(
-          absl::StrCat("max_events: ", max_events, " is above the limit ",
-                       kMaxFetchEvents))));
+    if (absl::Status status =
+            core::ValidateAtMost("max_events", max_events, kMaxFetchEvents);
+        !status.ok()) {
+      Finish(ToGrpcStatus(status));
       return;
     }
     absl::StatusOr<absl::Duration> wait =
@@ -528,6 +544,20 @@ class SubscriberService::FetchReactor final
   bool woken_ ABSL_GUARDED_BY(mu_) = false;
   bool alarm_set_ ABSL_GUARDED_BY(mu_) = false;
 };
+
+SubscriberService::SubscriberService(core::QueueManager* queues,
+                                     CallTracker* calls,
+                                     size_t max_response_bytes)
+    : queues_(queues), calls_(calls), max_response_bytes_(max_response_bytes) {
+  const char* const service = v1::Subscriber::service_full_name();
+  for (auto [index, handler] : {
+           ParsingUnaryMethod(this, service, "Fetch",
+                              &SubscriberService::Fetch),
+           ParsingUnaryMethod(this, service, "Ack", &SubscriberService::Ack),
+       }) {
+    MarkMethodCallback(index, handler);
+  }
+}
 
 grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>*
 SubscriberService::Subscribe(grpc::CallbackServerContext* context) {

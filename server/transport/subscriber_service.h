@@ -19,7 +19,9 @@ namespace evrouter::transport {
 //
 // Subscribe is registered raw (ByteBuffer): its responses are encoded from
 // the events directly (event_wire.h); the wire format and the descriptors
-// reflection serves are those of subscriber.proto.
+// reflection serves are those of subscriber.proto. Every request is parsed
+// here (request_parser.h), so a malformed one is INVALID_ARGUMENT naming the
+// field.
 class SubscriberService final
     : public v1::Subscriber::WithRawCallbackMethod_Subscribe<
           v1::Subscriber::WithCallbackMethod_Fetch<
@@ -29,10 +31,7 @@ class SubscriberService final
   // `queues` and `calls` must outlive the service. A response carries at most
   // `max_response_bytes` of events (one event larger than that goes alone).
   SubscriberService(core::QueueManager* queues, CallTracker* calls,
-                    size_t max_response_bytes)
-      : queues_(queues),
-        calls_(calls),
-        max_response_bytes_(max_response_bytes) {}
+                    size_t max_response_bytes);
 
   // For shutdown, after calls->StartDrain(): open streams end UNAVAILABLE
   // after their write in flight (their consumers fall asleep, offsets kept);

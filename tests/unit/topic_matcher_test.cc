@@ -298,6 +298,12 @@ TEST(ValidateBindingKeyTest, TopicMessageNamesTheBadWord) {
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(status.message()), StartsWith("bindings[1]: "));
   EXPECT_THAT(std::string(status.message()), HasSubstr("\"b*c\""));
+
+  // Bytes that are not UTF-8 are named, never echoed.
+  absl::Status not_utf8 =
+      ValidateBindingKey("bindings[0]", ExchangeKind::kTopic, "a.b*\xff");
+  EXPECT_EQ(not_utf8.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(not_utf8.message(), "bindings[0]: not valid UTF-8");
 }
 
 // ---------------------------------------------------------------- normalize

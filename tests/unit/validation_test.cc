@@ -2,12 +2,14 @@
 
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -17,6 +19,7 @@ namespace evrouter::core {
 namespace {
 
 using ::testing::ElementsAre;
+using ::testing::HasSubstr;
 using ::testing::Pair;
 using ::testing::StartsWith;
 
@@ -104,6 +107,15 @@ TEST(ValidateBatchTest, RejectsEachRuleNamingTheField) {
       {"upper-case id ok",
        [](auto& b) { b[2].id = "0190A3C4-5E6F-7A8B-9C0D-1E2F3A4B5C6D"; }, ""},
       {"bad uuid", [](auto& b) { b[2].id = "not-a-uuid"; }, "events[2].id"},
+      {"nil uuid",
+       [](auto& b) { b[2].id = "00000000-0000-0000-0000-000000000000"; },
+       "events[2].id"},
+      {"uuid in braces",
+       [](auto& b) { b[2].id = "{0190a3c4-5e6f-7a8b-9c0d-1e2f3a4b5c6d}"; },
+       "events[2].id"},
+      {"uuid with a non-hex digit",
+       [](auto& b) { b[2].id = "0190a3c4-5e6f-7a8b-9c0d-1e2f3a4b5c6g"; },
+       "events[2].id"},
       {"uuid without dashes",
        [](auto& b) { b[1].id = "0190a3c45e6f7a8b9c0d1e2f3a4b5c6d"; },
        "events[1].id"},
@@ -136,8 +148,19 @@ TEST(ValidateBatchTest, RejectsEachRuleNamingTheField) {
        "events[2].source"},
       {"source invalid utf8", [](auto& b) { b[2].source = "svc\xc3"; },
        "events[2].source"},
+      {"source control char", [](auto& b) { b[2].source = "svc\x7f"; },
+       "events[2].source"},
+      {"source C1 control char", [](auto& b) { b[2].source = "svc\xc2\x85"; },
+       "events[2].source"},
+      {"source non-ASCII ok", [](auto& b) { b[2].source = "caf\xc3\xa9"; }, ""},
       {"content_type 256",
        [](auto& b) { b[2].content_type = std::string(256, 'c'); },
+       "events[2].content_type"},
+      {"content_type invalid utf8",
+       [](auto& b) { b[2].content_type = "text/\xff"; },
+       "events[2].content_type"},
+      {"content_type control char",
+       [](auto& b) { b[2].content_type = "text/plain\r\n"; },
        "events[2].content_type"},
       {"headers at limit ok",
        [](auto& b) {
@@ -163,17 +186,37 @@ TEST(ValidateBatchTest, RejectsEachRuleNamingTheField) {
        [](auto& b) {
          b[2].headers = {{"", "v"}};
        },
-       "events[2].headers"},
+       "events[2].headers[\"\"]"},
+      {"invalid utf8 header key",
+       [](auto& b) {
+         b[2].headers = {{"k\xff", "v"}};
+       },
+       "events[2].headers[\"k\\xff\"]"},
+      {"control char in header key",
+       [](auto& b) {
+         b[2].headers = {{"k\n", "v"}};
+       },
+       "events[2].headers[\"k\\n\"]"},
+      {"duplicate header key",
+       [](auto& b) {
+         b[2].headers = {{"b", "1"}, {"a", "2"}, {"b", "3"}};
+       },
+       "events[2].headers[\"b\"]"},
+      {"control chars in header value ok",
+       [](auto& b) {
+         b[2].headers = {{"k", "line\nline\t"}};
+       },
+       ""},
       {"NUL in header value",
        [](auto& b) {
          b[2].headers = {{"k", std::string("a\0b", 3)}};
        },
-       "events[2].headers"},
+       "events[2].headers[\"k\"]"},
       {"invalid utf8 header value",
        [](auto& b) {
          b[2].headers = {{"k", "\xed\xa0\x80"}};
        },
-       "events[2].headers"},
+       "events[2].headers[\"k\"]"},
       {"payload at limit ok",
        [](auto& b) { b[2].payload = std::string(100, 'p'); }, ""},
       {"payload one over",
@@ -230,6 +273,8 @@ TEST(ValidateBatchTest, RejectsEachRuleNamingTheField) {
     }
     EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << status;
     EXPECT_THAT(std::string(status.message()), StartsWith(c.field)) << status;
+    // Never echoes bytes that are not UTF-8.
+    EXPECT_TRUE(IsValidUtf8(status.message())) << status;
     // The field is followed by its problem, not by a longer field name.
     absl::string_view rest = status.message().substr(
         std::min(c.field.size(), status.message().size()));
@@ -254,7 +299,184 @@ TEST(ValidateEventTest, HeaderProblemNamesTheKey) {
   absl::Status status = ValidateEvent(0, event, PublishLimits());
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(status.message()),
-              StartsWith("events[0].headers[trace]: "));
+              StartsWith("events[0].headers[\"trace\"]: value contains a NUL"));
+}
+
+TEST(ValidateEventTest, HeaderKeyIsAtMost256Bytes) {
+  struct Case {
+    const char* label;
+    std::string key;
+    std::string field;  // empty when OK
+  };
+  const std::vector<Case> cases = {
+      {"256 bytes", std::string(256, 'k'), ""},
+      {"257 bytes", std::string(257, 'k'),
+       absl::StrCat("events[0].headers[\"", std::string(64, 'k'), "...\"]: ")},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.label);
+    EventInput event = GoodEvent();
+    event.headers = {{c.key, "v"}};
+    absl::Status status = ValidateEvent(0, event, PublishLimits());
+    if (c.field.empty()) {
+      EXPECT_TRUE(status.ok()) << status;
+    } else {
+      EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+      EXPECT_THAT(std::string(status.message()), StartsWith(c.field));
+    }
+  }
+}
+
+// ---------------------------------------------------------------- map paths
+
+struct MapPathCase {
+  const char* label;
+  std::string key;
+  std::string path;
+};
+
+TEST(MapEntryPathTest, QuotesEscapesAndCutsTheKey) {
+  const std::vector<MapPathCase> cases = {
+      {"plain", "trace", R"(h["trace"])"},
+      {"empty", "", R"(h[""])"},
+      {"quote", "a\"b", R"(h["a\"b"])"},
+      {"backslash", "a\\b", R"(h["a\\b"])"},
+      {"control", "a\nb", R"(h["a\nb"])"},
+      {"utf-8 kept", "caf\xc3\xa9", "h[\"caf\xc3\xa9\"]"},
+      {"not utf-8 escaped", "a\xff", R"(h["a\xff"])"},
+      {"64 bytes whole", std::string(64, 'x'),
+       absl::StrCat("h[\"", std::string(64, 'x'), "\"]")},
+      {"65 bytes cut", std::string(65, 'x'),
+       absl::StrCat("h[\"", std::string(64, 'x'), "...\"]")},
+      {"cut never splits a character",
+       absl::StrCat(std::string(63, 'x'), "\xc3\xa9"),
+       absl::StrCat("h[\"", std::string(63, 'x'), "...\"]")},
+  };
+  for (const MapPathCase& c : cases) {
+    SCOPED_TRACE(c.label);
+    std::string path = MapEntryPath("h", c.key);
+    EXPECT_EQ(path, c.path);
+    EXPECT_TRUE(IsValidUtf8(path));
+  }
+}
+
+// ---------------------------------------------------------------- scalars
+
+// One rule of a scalar check: the input, and the problem expected in the
+// message after "field: " (empty when OK).
+struct ScalarCase {
+  const char* label;
+  std::function<absl::Status()> check;
+  std::string problem;
+};
+
+void ExpectScalarCases(absl::string_view field,
+                       const std::vector<ScalarCase>& cases) {
+  for (const ScalarCase& c : cases) {
+    SCOPED_TRACE(c.label);
+    absl::Status status = c.check();
+    if (c.problem.empty()) {
+      EXPECT_TRUE(status.ok()) << status;
+      continue;
+    }
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << status;
+    EXPECT_THAT(std::string(status.message()),
+                StartsWith(absl::StrCat(field, ": ")));
+    EXPECT_THAT(std::string(status.message()), HasSubstr(c.problem));
+  }
+}
+
+TEST(ValidateTimestampTest, AcceptsOnlyTheProtobufRange) {
+  auto at = [](int64_t seconds, int32_t nanos) {
+    return [=] { return ValidateTimestamp("start.time", seconds, nanos); };
+  };
+  ExpectScalarCases(
+      "start.time",
+      {
+          {"epoch", at(0, 0), ""},
+          {"before the epoch", at(-1, 999'999'999), ""},
+          {"year 1", at(-62135596800, 0), ""},
+          {"year 9999", at(253402300799, 999'999'999), ""},
+          {"before year 1", at(-62135596801, 0), "seconds -62135596801"},
+          {"after year 9999", at(253402300800, 0), "seconds 253402300800"},
+          {"int64 min", at(std::numeric_limits<int64_t>::min(), 0), "seconds"},
+          {"int64 max", at(std::numeric_limits<int64_t>::max(), 0), "seconds"},
+          {"negative nanos", at(0, -1), "nanos -1"},
+          {"nanos of a whole second", at(0, 1'000'000'000), "nanos 1000000000"},
+          {"int32 min nanos", at(0, std::numeric_limits<int32_t>::min()),
+           "nanos"},
+      });
+}
+
+TEST(ValidateWaitTest, AcceptsZeroUpToTheLimit) {
+  auto wait = [](int64_t seconds, int32_t nanos) {
+    return
+        [=] { return ValidateWait("wait", seconds, nanos, absl::Seconds(60)); };
+  };
+  ExpectScalarCases(
+      "wait",
+      {
+          {"zero", wait(0, 0), ""},
+          {"fraction", wait(1, 500'000'000), ""},
+          {"the limit", wait(60, 0), ""},
+          {"above the limit", wait(60, 1), "is above the limit 1m"},
+          {"huge", wait(std::numeric_limits<int64_t>::max(), 0),
+           "is above the limit"},
+          {"negative seconds", wait(-1, 0), "must not be negative"},
+          {"negative nanos", wait(0, -1), "must not be negative"},
+          {"int64 min", wait(std::numeric_limits<int64_t>::min(), 0),
+           "must not be negative"},
+          {"nanos of a whole second", wait(0, 1'000'000'000),
+           "nanos 1000000000"},
+          {"nanos below -1s", wait(0, -1'000'000'000), "nanos -1000000000"},
+      });
+}
+
+TEST(ValidateAtMostTest, NamesValueAndLimit) {
+  auto at_most = [](uint64_t value, uint64_t max) {
+    return [=] { return ValidateAtMost("max_events", value, max); };
+  };
+  ExpectScalarCases(
+      "max_events",
+      {
+          {"below", at_most(5, 10), ""},
+          {"at the limit", at_most(10, 10), ""},
+          {"above", at_most(11, 10), "11 is above the limit 10"},
+          {"uint64 max", at_most(std::numeric_limits<uint64_t>::max(), 10),
+           "is above the limit 10"},
+      });
+}
+
+TEST(ValidateExchangeKindTest, AcceptsOnlyTheEnumerators) {
+  auto kind = [](int value) {
+    return [=] {
+      return ValidateExchangeKind("kind", static_cast<ExchangeKind>(value));
+    };
+  };
+  ExpectScalarCases("kind", {
+                                {"fanout", kind(1), ""},
+                                {"direct", kind(2), ""},
+                                {"topic", kind(3), ""},
+                                {"unspecified", kind(0), "0 is not a known"},
+                                {"next number", kind(4), "4 is not a known"},
+                                {"99", kind(99), "99 is not a known"},
+                                {"negative", kind(-1), "-1 is not a known"},
+                            });
+}
+
+TEST(ValidateUtf8Test, NamesTheField) {
+  auto text = [](std::string value) {
+    return [=] { return ValidateUtf8("bindings[0]", value); };
+  };
+  ExpectScalarCases("bindings[0]",
+                    {
+                        {"ascii", text("a.b"), ""},
+                        {"empty", text(""), ""},
+                        {"non-ascii", text("caf\xc3\xa9"), ""},
+                        {"control chars allowed", text("a\n"), ""},
+                        {"truncated", text("caf\xc3"), "not valid UTF-8"},
+                        {"surrogate", text("\xed\xa0\x80"), "not valid UTF-8"},
+                    });
 }
 
 // ---------------------------------------------------------------- UTF-8
