@@ -1,5 +1,6 @@
 // evrouterd: flags and environment, logging, wiring. The only place that
 // knows every module.
+#include <google/protobuf/stubs/logging.h>
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/grpcpp.h>
 #include <pthread.h>
@@ -68,6 +69,19 @@ void WatchSignals(absl::Notification* shutdown) {
     spdlog::warn("second signal {}: exiting now", signal);
     std::_Exit(1);
   }).detach();
+}
+
+// Protobuf logs an ERROR line for every request it refuses to parse (invalid
+// UTF-8 in a string field, say). The client already gets INVALID_ARGUMENT
+// naming the field (request_parser.h), so such lines only let a hostile
+// client flood the log: they go to debug. Only FATAL stays loud.
+void RouteProtobufLogs(google::protobuf::LogLevel level, const char* filename,
+                       int line, const std::string& message) {
+  if (level == google::protobuf::LOGLEVEL_FATAL) {
+    spdlog::critical("protobuf {}:{}: {}", filename, line, message);
+  } else {
+    spdlog::debug("protobuf {}:{}: {}", filename, line, message);
+  }
 }
 
 // Pings the store and keeps the health status current until stopped.
@@ -264,6 +278,7 @@ int main(int argc, char** argv) {
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %^%l%$ %v",
                       spdlog::pattern_time_type::utc);
   spdlog::set_level(spdlog::level::from_str(config->log_level));
+  google::protobuf::SetLogHandler(&evrouter::RouteProtobufLogs);
   // Never destroyed: the signal thread may outlive Run().
   auto* shutdown = new absl::Notification();
   evrouter::WatchSignals(shutdown);

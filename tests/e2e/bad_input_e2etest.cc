@@ -326,6 +326,11 @@ TEST_F(BadInputE2ETest, EveryPublishRuleNamesTheFieldAndStoresNothing) {
   auto good = client().Publish("orders", MakeEvents(1));
   ASSERT_TRUE(good.ok()) << good.status();
   EXPECT_EQ((*good)[0].offset(), 3u);
+  // Refused requests do not reach the log at the default level (protobuf's
+  // own complaint about each one goes to debug), so a client cannot flood
+  // it.
+  EXPECT_EQ(server_->Log().find("invalid UTF-8"), std::string::npos)
+      << server_->Log();
 }
 
 // ------------------------------------------------------------ every RPC
