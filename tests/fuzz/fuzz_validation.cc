@@ -104,13 +104,15 @@ void CheckPublish(absl::string_view exchange,
                   const google::protobuf::RepeatedPtrField<v1::Event>& events,
                   const core::PublishLimits& limits) {
   CheckName("exchange", exchange);
-  // Both conversions (copying and moving) must give the same verdict.
+  // Both conversions (copying and moving) must give the same verdict. Not
+  // always the same message: with several bad headers, which one it names
+  // follows the map's iteration order, which a copy need not keep.
   std::vector<core::EventInput> inputs = transport::ToEventInputs(events);
   google::protobuf::RepeatedPtrField<v1::Event> copy = events;
   std::vector<core::EventInput> moved = transport::ToEventInputs(&copy);
   absl::Status status = core::ValidateBatch(inputs, limits);
   absl::Status status_moved = core::ValidateBatch(moved, limits);
-  Check(status == status_moved,
+  Check(status.code() == status_moved.code(),
         "copied and moved events validate differently: " + status.ToString() +
             " vs " + status_moved.ToString());
   CheckRejection(status, Fields{"events"});
