@@ -31,8 +31,17 @@ esac
 buf="$(bash scripts/deps.sh | tail -n 1)"
 build_dir="${EVROUTER_BUILD_DIR:-$repo_root/build}"
 asan_dir="$repo_root/build-asan"  # the preset's binaryDir
+# timed WHAT COMMAND...: runs it and notes how long it took for the summary.
+timings=()
+timed() {
+  local what="$1" start=$SECONDS
+  shift
+  "$@"
+  timings+=("$what $((SECONDS - start)) s")
+}
+
 if ((run_release)); then
-  EVROUTER_BUILD_DIR="$build_dir" EVROUTER_BUILD_TESTS=ON \
+  timed "release build" env EVROUTER_BUILD_DIR="$build_dir" EVROUTER_BUILD_TESTS=ON \
     bash scripts/build.sh "${EVROUTER_BUILD_TYPE:-Release}"
 fi
 
@@ -87,7 +96,7 @@ run_suite() {
 }
 
 if ((run_release)); then
-  run_suite release "$build_dir" "$@"
+  timed "release tests" run_suite release "$build_dir" "$@"
 fi
 if ((run_asan)); then
   # A build dir configured with another generator cannot be reused.
@@ -96,9 +105,9 @@ if ((run_asan)); then
     echo "test.sh: $asan_dir was configured with another generator; remove it first" >&2
     exit 1
   fi
-  cmake --preset asan >/dev/null
-  cmake --build --preset asan
-  run_suite asan "$asan_dir" "$@"
+  timed "asan configure" cmake --preset asan >/dev/null
+  timed "asan build" cmake --build --preset asan
+  timed "asan tests" run_suite asan "$asan_dir" "$@"
   # How much fuzzing the run did (ctest keeps passing tests' output here).
   grep -h '^fuzz: ' "$asan_dir/Testing/Temporary/LastTest.log" 2>/dev/null \
     | sed 's/^/test.sh: /' || true
@@ -106,6 +115,7 @@ fi
 
 # The summary lines come last, so whoever reads the tail sees them.
 echo
+echo "test.sh: took $(IFS=,; echo "${timings[*]}" | sed 's/,/, /g')"
 for line in "${summaries[@]}"; do echo "test.sh: $line"; done
 if ((failed)); then
   echo "test.sh: FAILED" >&2
