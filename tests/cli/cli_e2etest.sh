@@ -31,7 +31,17 @@ WORK=$(mktemp -d)
 SERVER_PID=""
 BG_PID=""  # a background `evrouter subscribe`
 
+# Prints the first sanitizer report in file $1 (a sanitized build reports to
+# stderr); false when it has none.
+sanitizer_report() {
+  local line
+  line="$(grep -n -m1 -E 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:|SUMMARY: UndefinedBehaviorSanitizer' "$1" 2>/dev/null | cut -d: -f1)"
+  [[ -n "$line" ]] || return 1
+  tail -n "+$line" "$1" | head -n 80
+}
+
 cleanup() {
+  local rc=$?
   if [[ -n "$BG_PID" ]]; then
     kill "$BG_PID" 2>/dev/null || true
     wait "$BG_PID" 2>/dev/null || true
@@ -40,9 +50,16 @@ cleanup() {
     kill "$SERVER_PID" 2>/dev/null || true
     wait "$SERVER_PID" 2>/dev/null || true
   fi
+  # The server's exit (leak check included) is over: a report fails the test.
+  if sanitizer_report "$WORK/server.log" >"$WORK/sanitizer"; then
+    echo "FAIL: evrouterd reported a sanitizer error:" >&2
+    cat "$WORK/sanitizer" >&2
+    rc=1
+  fi
   timeout 30 psql "$EVROUTER_TEST_PG_DSN" -q -v ON_ERROR_STOP=1 \
     -c "DROP DATABASE IF EXISTS \"$DB\" WITH (FORCE)" >/dev/null 2>&1 || true
   rm -rf "$WORK"
+  exit "$rc"
 }
 trap cleanup EXIT
 
@@ -62,6 +79,9 @@ cli() {
   timeout 60 "$EVROUTER" --server "$ADDR" "$@" >"$WORK/out" 2>"$WORK/err"
   RC=$?
   set -e
+  if sanitizer_report "$WORK/err" >"$WORK/sanitizer"; then
+    fail "evrouter $* reported a sanitizer error: $(cat "$WORK/sanitizer")"
+  fi
 }
 
 expect_rc() {
@@ -132,6 +152,9 @@ bg_wait() {
   BG_RC=$?
   set -e
   BG_PID=""
+  if sanitizer_report "$WORK/bg.err" >"$WORK/sanitizer"; then
+    fail "background evrouter reported a sanitizer error: $(cat "$WORK/sanitizer")"
+  fi
 }
 
 timeout 30 psql "$EVROUTER_TEST_PG_DSN" -q -v ON_ERROR_STOP=1 \

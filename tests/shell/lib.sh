@@ -9,8 +9,10 @@
 #   evr_stop_server            stop EVR_PID (and only it)
 #   evr_buf ARGS...            buf curl --protocol grpc --http2-prior-knowledge ARGS...
 #   evr_json EXPR              run python EXPR on the JSON on stdin (bound to `d`), print result
+#   evr_sanitizer_report FILE  print the first sanitizer report in FILE; false when it has none
 #
-# An EXIT trap stops the server and drops the database.
+# An EXIT trap stops the server, fails the test if the server's log holds a
+# sanitizer report (a sanitized build's evrouterd), and drops the database.
 
 set -euo pipefail
 
@@ -112,10 +114,23 @@ evr_stop_server() {
   fi
 }
 
+evr_sanitizer_report() {
+  [[ -f "$1" ]] || return 1
+  local line
+  line="$(grep -n -m1 -E 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:|SUMMARY: UndefinedBehaviorSanitizer' "$1" | cut -d: -f1)"
+  [[ -n "$line" ]] || return 1
+  tail -n "+$line" "$1" | head -n 80
+}
+
 evr_cleanup() {
   local rc=$?
   trap - EXIT
   evr_stop_server
+  if [[ -n "$EVR_SERVER_LOG" ]] && evr_sanitizer_report "$EVR_SERVER_LOG" >"$EVR_TMP/sanitizer" 2>&1; then
+    echo "FAIL: evrouterd reported a sanitizer error:" >&2
+    cat "$EVR_TMP/sanitizer" >&2
+    rc=1
+  fi
   if [[ -n "$EVR_DB_NAME" ]]; then
     psql "$EVROUTER_TEST_PG_DSN" -X -Atq \
       -c "DROP DATABASE IF EXISTS \"$EVR_DB_NAME\" WITH (FORCE)" >/dev/null 2>&1 || true

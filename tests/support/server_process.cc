@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <spawn.h>
@@ -9,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -94,6 +96,8 @@ ServerProcess::ServerProcess(std::string dsn,
 
 ServerProcess::~ServerProcess() {
   if (running()) Stop(SIGTERM);
+  if (std::string report = SanitizerReport(); !report.empty())
+    ADD_FAILURE() << "evrouterd reported a sanitizer error:\n" << report;
   unlink(log_path_.c_str());
 }
 
@@ -183,6 +187,24 @@ std::string ServerProcess::Log() const {
   std::stringstream buffer;
   buffer << in.rdbuf();
   return buffer.str();
+}
+
+std::string ServerProcess::SanitizerReport() const {
+  return FindSanitizerReport(Log());
+}
+
+std::string FindSanitizerReport(const std::string& output) {
+  // What the runtimes print first (LSan and ASan) or on every finding (UBSan).
+  static constexpr const char* kMarkers[] = {
+      "ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
+      "runtime error:", "SUMMARY: UndefinedBehaviorSanitizer"};
+  size_t first = std::string::npos;
+  for (const char* marker : kMarkers)
+    first = std::min(first, output.find(marker));
+  if (first == std::string::npos) return "";
+  size_t line = output.rfind('\n', first);
+  line = line == std::string::npos ? 0 : line + 1;
+  return output.substr(line, 8192);
 }
 
 int RunCommand(const std::vector<std::string>& args, std::string* output,

@@ -20,7 +20,9 @@ int FreePort();
 // 127.0.0.1 against `dsn`, with its log captured to a temp file. The first
 // start binds port 0 and reads the bound port from the server's log, so no
 // two tests can race for a port; restarts reuse that port. The destructor
-// stops it (SIGTERM, then SIGKILL) if it still runs.
+// stops it (SIGTERM, then SIGKILL) if it still runs, and fails the current
+// test if the server's log holds a sanitizer report (a sanitized build's
+// evrouterd reports to stderr, which is the log).
 class ServerProcess {
  public:
   explicit ServerProcess(std::string dsn,
@@ -53,6 +55,9 @@ class ServerProcess {
   client::Client& client() { return *client_; }
   // Everything the server logged so far.
   std::string Log() const;
+  // The first sanitizer report (ASan, LSan, UBSan) in the log, from its first
+  // line on; empty when there is none.
+  std::string SanitizerReport() const;
 
  private:
   const std::string dsn_;
@@ -66,6 +71,10 @@ class ServerProcess {
 // Resident memory of process `pid` (VmRSS in /proc) in KiB; -1 when it
 // cannot be read.
 int64_t RssKib(pid_t pid);
+
+// The first sanitizer report in `output`, from its first line on (at most a
+// few KiB); empty when there is none.
+std::string FindSanitizerReport(const std::string& output);
 
 // Runs `args` (argv[0] is the program) to completion with output captured;
 // returns the exit code (128 + signal if killed) and fills `output`.
