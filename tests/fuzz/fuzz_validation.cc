@@ -79,13 +79,19 @@ bool ReferenceName(absl::string_view name) {
 }
 
 // design.md / README: 1..255 bytes of UTF-8, dot-separated non-empty words,
-// no spaces, control characters, '*' or '#'.
+// no spaces, control characters (C0, DEL and C1), '*' or '#'.
 bool ReferenceEventType(absl::string_view type) {
   if (type.empty() || type.size() > core::kMaxTypeBytes) return false;
   if (!ReferenceUtf8(type)) return false;
-  for (char c : type) {
+  for (size_t i = 0; i < type.size(); ++i) {
+    const char c = type[i];
     auto u = static_cast<unsigned char>(c);
     if (u < 0x20 || u == 0x7f || c == ' ' || c == '*' || c == '#') return false;
+    // U+0080..U+009F are C2 80..C2 9F in (already checked) UTF-8.
+    if (u == 0xc2 && i + 1 < type.size() &&
+        static_cast<unsigned char>(type[i + 1]) <= 0x9f) {
+      return false;
+    }
   }
   return type.front() != '.' && type.back() != '.' &&
          type.find("..") == absl::string_view::npos;
