@@ -168,9 +168,10 @@ grpc::ServerUnaryReactor* HealthService::Check(
 
 grpc::ServerWriteReactor<HealthCheckResponse>* HealthService::Watch(
     grpc::CallbackServerContext* context, const HealthCheckRequest* request) {
+  std::string connection = context->peer();
   absl::Status admitted = absl::OkStatus();
-  if (calls_ != nullptr) admitted = calls_->EnterStream(context->peer());
-  auto* watcher = new Watcher(this, request->service(), context->peer(),
+  if (calls_ != nullptr) admitted = calls_->EnterStream(connection);
+  auto* watcher = new Watcher(this, request->service(), std::move(connection),
                               calls_ != nullptr && admitted.ok());
   if (!admitted.ok()) {
     watcher->Refuse(ToGrpcStatus(admitted));

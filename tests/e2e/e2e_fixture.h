@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -62,6 +64,48 @@ inline std::vector<v1::Event> MakeEvents(int count,
   for (int i = 0; i < count; ++i)
     events.push_back(MakeEvent(type, absl::StrCat("payload-", i)));
   return events;
+}
+
+// Every stored event of the database at `dsn`: id -> offset.
+inline std::map<std::string, uint64_t> StoredOffsets(const std::string& dsn) {
+  std::map<std::string, uint64_t> stored;
+  for (const auto& row :
+       QueryRows(dsn, "SELECT id::text, event_offset FROM events")) {
+    stored[row[0]] = std::stoull(row[1]);
+  }
+  return stored;
+}
+
+// Invariant 1: how many acked events (id -> acked offset) are not in
+// `stored` at the offset they were acked with; each one is a test failure.
+inline size_t CountLostAcks(const std::map<std::string, uint64_t>& acked,
+                            const std::map<std::string, uint64_t>& stored) {
+  size_t lost = 0;
+  for (const auto& [id, offset] : acked) {
+    auto it = stored.find(id);
+    if (it != stored.end() && it->second == offset) continue;
+    ++lost;
+    ADD_FAILURE() << "acked event " << id << " at offset " << offset
+                  << (it == stored.end() ? " was lost"
+                                         : " is stored elsewhere");
+  }
+  return lost;
+}
+
+// Invariant 2 for a database with one exchange: its `count` stored events
+// have exactly the offsets 1..count (no gap, no duplicate).
+inline ::testing::AssertionResult OffsetsAreOneTo(const std::string& dsn,
+                                                  size_t count) {
+  const std::vector<std::vector<std::string>> rows =
+      QueryRows(dsn,
+                "SELECT concat_ws(',', count(*), count(DISTINCT event_offset), "
+                "min(event_offset), max(event_offset)) FROM events");
+  const std::string want = absl::StrCat(count, ",", count, ",1,", count);
+  const std::string got = rows.size() == 1 ? rows[0][0] : "<no row>";
+  if (got == want) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure()
+         << "count, distinct offsets, min, max: got " << got << ", want "
+         << want;
 }
 
 }  // namespace evrouter::testing
