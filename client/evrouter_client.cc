@@ -121,7 +121,10 @@ absl::StatusOr<std::vector<PublishStreamResponse>> PublishStream::Close() {
 
 Client::Client(ClientOptions options)
     : options_(std::move(options)),
-      channel_(CreateInsecureChannel(options_.server, options_.own_connection)),
+      channel_(CreateChannel({.server = options_.server,
+                              .own_connection = options_.own_connection,
+                              .token = options_.token,
+                              .tls = options_.tls})),
       admin_(evrouter::v1::Admin::NewStub(channel_)),
       publisher_(evrouter::v1::Publisher::NewStub(channel_)),
       subscriber_(evrouter::v1::Subscriber::NewStub(channel_)),

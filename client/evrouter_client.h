@@ -13,6 +13,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "client/channel.h"
 #include "absl/time/time.h"
 #include "client/subscription.h"
 #include "evrouter/v1/admin.grpc.pb.h"
@@ -32,6 +33,11 @@ struct ClientOptions {
   // the clients of a process that talk to the same server, so a large
   // subscription and a publisher would queue behind each other in it.
   bool own_connection = false;
+  // Sent as "authorization: Bearer <token>" on every call (see
+  // ChannelOptions); the server refuses calls without one unless its auth is
+  // disabled.
+  std::string token;
+  TlsOptions tls;  // plaintext unless tls.enabled
 };
 
 // A pipelined publish stream: Send() does not wait for acks; acks arrive in
