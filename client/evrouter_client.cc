@@ -269,6 +269,69 @@ absl::StatusOr<evrouter::v1::Stats> Client::GetStats() {
                    evrouter::v1::GetStatsRequest(), options_.timeout);
 }
 
+absl::StatusOr<evrouter::v1::User> Client::CreateUser(
+    std::string_view name,
+    const std::vector<evrouter::v1::Permission>& permissions) {
+  evrouter::v1::CreateUserRequest request;
+  request.set_name(std::string(name));
+  for (const evrouter::v1::Permission& permission : permissions) {
+    *request.add_permissions() = permission;
+  }
+  return CallUnary(*admin_, &Admin::Stub::CreateUser, request,
+                   options_.timeout);
+}
+
+absl::StatusOr<std::vector<evrouter::v1::User>> Client::ListUsers() {
+  absl::StatusOr<evrouter::v1::ListUsersResponse> response =
+      CallUnary(*admin_, &Admin::Stub::ListUsers,
+                evrouter::v1::ListUsersRequest(), options_.timeout);
+  if (!response.ok()) return response.status();
+  return TakeAll(response->mutable_users());
+}
+
+absl::Status Client::DeleteUser(std::string_view name) {
+  evrouter::v1::DeleteUserRequest request;
+  request.set_name(std::string(name));
+  return CallUnary(*admin_, &Admin::Stub::DeleteUser, request,
+                   options_.timeout)
+      .status();
+}
+
+absl::StatusOr<evrouter::v1::User> Client::GrantPermission(
+    std::string_view user, const evrouter::v1::Permission& permission) {
+  evrouter::v1::GrantPermissionRequest request;
+  request.set_user(std::string(user));
+  *request.mutable_permission() = permission;
+  return CallUnary(*admin_, &Admin::Stub::GrantPermission, request,
+                   options_.timeout);
+}
+
+absl::StatusOr<evrouter::v1::User> Client::RevokePermission(
+    std::string_view user, const evrouter::v1::Permission& permission) {
+  evrouter::v1::RevokePermissionRequest request;
+  request.set_user(std::string(user));
+  *request.mutable_permission() = permission;
+  return CallUnary(*admin_, &Admin::Stub::RevokePermission, request,
+                   options_.timeout);
+}
+
+absl::StatusOr<evrouter::v1::IssueTokenResponse> Client::IssueToken(
+    std::string_view user, std::string_view description) {
+  evrouter::v1::IssueTokenRequest request;
+  request.set_user(std::string(user));
+  request.set_description(std::string(description));
+  return CallUnary(*admin_, &Admin::Stub::IssueToken, request,
+                   options_.timeout);
+}
+
+absl::Status Client::RevokeToken(std::string_view id) {
+  evrouter::v1::RevokeTokenRequest request;
+  request.set_id(std::string(id));
+  return CallUnary(*admin_, &Admin::Stub::RevokeToken, request,
+                   options_.timeout)
+      .status();
+}
+
 absl::StatusOr<std::vector<Event>> Client::Fetch(std::string_view queue,
                                                  std::string_view consumer,
                                                  uint32_t max_events,

@@ -140,6 +140,21 @@ class Client {
   // Rates, heads, buffer fill and consumer lag of the whole server.
   absl::StatusOr<evrouter::v1::Stats> GetStats();
 
+  // Users, permissions and tokens (the caller needs the admin permission).
+  absl::StatusOr<evrouter::v1::User> CreateUser(
+      std::string_view name,
+      const std::vector<evrouter::v1::Permission>& permissions = {});
+  absl::StatusOr<std::vector<evrouter::v1::User>> ListUsers();
+  absl::Status DeleteUser(std::string_view name);
+  absl::StatusOr<evrouter::v1::User> GrantPermission(
+      std::string_view user, const evrouter::v1::Permission& permission);
+  absl::StatusOr<evrouter::v1::User> RevokePermission(
+      std::string_view user, const evrouter::v1::Permission& permission);
+  // A new token for `user`; the response holds it (shown only there).
+  absl::StatusOr<evrouter::v1::IssueTokenResponse> IssueToken(
+      std::string_view user, std::string_view description = "");
+  absl::Status RevokeToken(std::string_view id);
+
   // Pull: up to `max_events` (0 = server default) events after the
   // consumer's committed offset, waiting up to `wait` for the first one; the
   // call's deadline is the unary timeout plus `wait`. Commits nothing.
