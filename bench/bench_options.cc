@@ -1,6 +1,7 @@
 #include "bench/bench_options.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <functional>
 #include <limits>
 #include <map>
@@ -83,6 +84,7 @@ const std::map<std::string, Setter, std::less<>>& ValueFlags() {
       new std::map<std::string, Setter, std::less<>>{
           {"server", StringSetter(&BenchOptions::server)},
           {"pg-dsn", StringSetter(&BenchOptions::pg_dsn)},
+          {"token", StringSetter(&BenchOptions::token)},
           {"workload", SetWorkloads},
           {"out", StringSetter(&BenchOptions::out_file)},
           {"evrouterd", StringSetter(&BenchOptions::evrouterd)},
@@ -122,7 +124,7 @@ const std::vector<std::string>& KnownWorkloads() {
 std::string UsageText() {
   return R"(usage: evrouter-bench --server HOST:PORT --pg-dsn DSN --workload W1[,W2...]
                       [--json] [--out FILE] [--evrouterd PATH] [--server-pid PID]
-                      [size flags]
+                      [--token TOKEN] [size flags]
 
 Drives a running evrouterd and prints one line per workload (with --json: one
 JSON object per line on stdout, the human lines on stderr). Before the
@@ -137,7 +139,9 @@ workloads:
   W4  fan-out: one exchange, many queues with one subscriber each
   W5  replay: catch-up rate of a consumer reading a stored backlog
   W6  scale of state: restart time with many queues and consumers
-      (launches its own evrouterd: needs --evrouterd)
+      (launches its own evrouterd, with --no-auth: needs --evrouterd)
+
+--token (default: env EVROUTER_TOKEN) is an admin's bearer token.
 
 size flags (defaults in brackets):
   --ceiling-events N   [300000]   rows written for the Postgres ceiling
@@ -157,6 +161,9 @@ the DSN's port and its children. Not found: those fields are null.
 
 absl::StatusOr<BenchOptions> ParseBenchOptions(int argc, char** argv) {
   BenchOptions options;
+  if (const char* token = std::getenv("EVROUTER_TOKEN"); token != nullptr) {
+    options.token = token;
+  }
   for (int i = 1; i < argc; ++i) {
     absl::string_view arg = argv[i];
     if (arg == "--help" || arg == "-h")

@@ -13,8 +13,11 @@ namespace evrouter::bench {
 // Everything evrouter-bench takes on its command line, with the defaults of
 // the issue-4 workloads.
 struct BenchOptions {
-  std::string server;                  // --server HOST:PORT (required)
-  std::string pg_dsn;                  // --pg-dsn (required)
+  std::string server;  // --server HOST:PORT (required)
+  std::string pg_dsn;  // --pg-dsn (required)
+  // --token, else env EVROUTER_TOKEN: the bearer token (an admin's: the
+  // workloads create and delete exchanges and queues).
+  std::string token;
   std::vector<std::string> workloads;  // --workload W1,W2,...
   bool json = false;                   // --json
   std::string out_file;                // --out FILE

@@ -119,7 +119,8 @@ int Main(int argc, char** argv) {
 
   client::Client client({.server = options.server,
                          .timeout = absl::Seconds(60),
-                         .stream_timeout = absl::Hours(2)});
+                         .stream_timeout = absl::Hours(2),
+                         .token = options.token});
   if (absl::Status serving = client.WaitUntilServing(absl::Seconds(30));
       !serving.ok()) {
     std::fprintf(stderr, "evrouter-bench: server %s not serving: %s\n",

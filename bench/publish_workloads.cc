@@ -1,7 +1,5 @@
 // W1 (streaming publish) and W2 (unary publish).
-#include <grpcpp/create_channel.h>
-#include <grpcpp/security/credentials.h>
-#include <grpcpp/support/channel_arguments.h>
+#include <grpcpp/grpcpp.h>
 
 #include <algorithm>
 #include <memory>
@@ -13,6 +11,7 @@
 #include "bench/bench_payload.h"
 #include "bench/windowed_publisher.h"
 #include "bench/workloads.h"
+#include "client/channel.h"
 #include "evrouter/v1/publisher.grpc.pb.h"
 
 namespace evrouter::bench {
@@ -40,13 +39,11 @@ struct UnaryPublisherResult {
 // One W2 publisher: its own channel (a connection of its own) and completion
 // queue, keeping `in_flight` calls of one event each going until `events`
 // are published.
-void RunUnaryPublisher(const std::string& server, const std::string& exchange,
-                       uint64_t events, uint32_t in_flight,
-                       UnaryPublisherResult& out) {
-  grpc::ChannelArguments args;
-  args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
-  std::shared_ptr<grpc::Channel> channel = grpc::CreateCustomChannel(
-      server, grpc::InsecureChannelCredentials(), args);
+void RunUnaryPublisher(const std::string& server, const std::string& token,
+                       const std::string& exchange, uint64_t events,
+                       uint32_t in_flight, UnaryPublisherResult& out) {
+  std::shared_ptr<grpc::Channel> channel = client::CreateChannel(
+      {.server = server, .own_connection = true, .token = token});
   std::unique_ptr<evrouter::v1::Publisher::Stub> stub =
       evrouter::v1::Publisher::NewStub(channel);
   grpc::CompletionQueue queue;
@@ -140,8 +137,8 @@ absl::StatusOr<BenchResult> RunUnaryPublish(const WorkloadContext& context) {
     const uint64_t share =
         options.w2_events / publishers + (i < options.w2_events % publishers);
     threads.emplace_back([&, i, share] {
-      RunUnaryPublisher(options.server, (*exchange)->name(), share,
-                        options.w2_in_flight, results[i]);
+      RunUnaryPublisher(options.server, options.token, (*exchange)->name(),
+                        share, options.w2_in_flight, results[i]);
     });
   }
   for (std::thread& thread : threads) thread.join();

@@ -56,7 +56,10 @@ dsn="postgresql://postgres@127.0.0.1:$pg_port/evrouter"
 
 server_port="$("${pg[@]}" free-port)"
 server_log="$tmp/evrouterd.log"
-"$evrouterd" --listen "127.0.0.1:$server_port" --pg-dsn "$dsn" >"$server_log" 2>&1 &
+# The bench needs an admin (it creates and deletes exchanges and queues).
+token="bench-admin-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
+EVROUTER_ADMIN_TOKEN="$token" "$evrouterd" --listen "127.0.0.1:$server_port" \
+  --pg-dsn "$dsn" >"$server_log" 2>&1 &
 server_pid=$!
 deadline=$((SECONDS + 60))
 until grep -q "serving on" "$server_log"; do
@@ -71,7 +74,7 @@ done
 echo "run_suite.sh: Postgres on 127.0.0.1:$pg_port, evrouterd (pid $server_pid) on 127.0.0.1:$server_port" >&2
 start=$SECONDS
 set +e
-"$bench" --server "127.0.0.1:$server_port" --pg-dsn "$dsn" --server-pid "$server_pid" \
+EVROUTER_TOKEN="$token" "$bench" --server "127.0.0.1:$server_port" --pg-dsn "$dsn" --server-pid "$server_pid" \
   --evrouterd "$evrouterd" --workload W1,W2,W3,W4,W5,W6 --json --out "$out" "$@"
 rc=$?
 set -e

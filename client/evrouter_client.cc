@@ -292,8 +292,7 @@ absl::StatusOr<std::vector<evrouter::v1::User>> Client::ListUsers() {
 absl::Status Client::DeleteUser(std::string_view name) {
   evrouter::v1::DeleteUserRequest request;
   request.set_name(std::string(name));
-  return CallUnary(*admin_, &Admin::Stub::DeleteUser, request,
-                   options_.timeout)
+  return CallUnary(*admin_, &Admin::Stub::DeleteUser, request, options_.timeout)
       .status();
 }
 

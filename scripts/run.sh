@@ -52,9 +52,21 @@ if [[ "$(psql "postgresql://postgres@127.0.0.1:$port/postgres" -Atqc \
 fi
 
 dsn="postgresql://postgres@127.0.0.1:$port/evrouter"
+
+# The local admin's bearer token: made once, kept next to the cluster, readable
+# only by you. evrouterd installs it for user "admin"; the CLI reads it through
+# EVROUTER_TOKEN_FILE.
+token_file="$repo_root/.data/admin-token"
+if [[ ! -s "$token_file" ]]; then
+  (umask 077 && printf 'evr-local-%s\n' "$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')" >"$token_file")
+fi
 echo "run.sh: Postgres on 127.0.0.1:$port; evrouterd on 127.0.0.1:50051 (Ctrl-C stops both)" >&2
+echo "run.sh: the admin token is in $token_file; in another shell:" >&2
+echo "          export EVROUTER_TOKEN_FILE=$token_file   # for build/client/evrouter" >&2
+echo "          -H \"authorization: Bearer \$(cat $token_file)\"   # for buf curl / grpcurl" >&2
 # Run in the background and wait, so the trap runs as soon as Ctrl-C arrives.
-build/server/evrouterd --listen 127.0.0.1:50051 --pg-dsn "$dsn" "$@" &
+build/server/evrouterd --listen 127.0.0.1:50051 --pg-dsn "$dsn" \
+  --admin-token-file "$token_file" "$@" &
 server_pid=$!
 set +e
 wait "$server_pid"

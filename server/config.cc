@@ -173,6 +173,18 @@ const std::vector<Setting>& Settings() {
          return absl::InvalidArgumentError(
              "one of trace, debug, info, warn, error, off");
        }},
+      {"admin-token-file", "EVROUTER_ADMIN_TOKEN_FILE", "(none)",
+       "file holding the admin's bearer token (user 'admin'); or give the "
+       "token itself in EVROUTER_ADMIN_TOKEN. Without either, the first "
+       "start creates the admin and prints its token once",
+       false, StringSetter(&ServerConfig::admin_token_file)},
+      {"no-auth", nullptr, "",
+       "DANGEROUS: accept every call without a token (logged as a warning)",
+       true,
+       [](ServerConfig& config, absl::string_view) {
+         config.auth = false;
+         return absl::OkStatus();
+       }},
       {"migrate-only", nullptr, "", "apply database migrations and exit", true,
        [](ServerConfig& config, absl::string_view) {
          config.migrate_only = true;
@@ -205,6 +217,9 @@ absl::StatusOr<ServerConfig> ParseServerConfig(
     int argc, const char* const* argv,
     const std::function<const char*(const char*)>& getenv) {
   ServerConfig config;
+  if (const char* token = getenv(kAdminTokenEnv); token != nullptr) {
+    config.admin_token = token;
+  }
   for (const Setting& setting : Settings()) {
     if (setting.env == nullptr) continue;
     const char* value = getenv(setting.env);
@@ -252,6 +267,11 @@ absl::StatusOr<ServerConfig> ParseServerConfig(
       return status;
     }
   }
+  if (!config.admin_token.empty() && !config.admin_token_file.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("give the admin token either in ", kAdminTokenEnv,
+                     " or by --admin-token-file, not both"));
+  }
   return config;
 }
 
@@ -262,6 +282,9 @@ std::string ServerConfigHelp() {
       "backed by "
       "PostgreSQL.\nEach flag can also be set by its environment variable; the "
       "flag wins.\n\n";
+  absl::StrAppendFormat(&help, "  %-30s %s\n", "",
+                        absl::StrCat("env ", kAdminTokenEnv,
+                                     ": the admin's bearer token itself"));
   for (const Setting& setting : Settings()) {
     std::string flag =
         absl::StrCat("--", setting.flag, setting.is_switch ? "" : " VALUE");

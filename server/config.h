@@ -36,10 +36,21 @@ struct ServerConfig {
   absl::Duration shutdown_grace = absl::Seconds(10);
   absl::Duration health_check_interval = absl::Seconds(2);
   std::string log_level = "info";
+  // The admin's bearer token (EVROUTER_ADMIN_TOKEN), or a file holding it;
+  // at most one of the two. See core::AccessControl::Bootstrap.
+  std::string admin_token;
+  std::string admin_token_file;
+  // Authentication and permissions on every RPC but health; off only by the
+  // --no-auth flag (no environment variable, so it cannot happen by accident).
+  bool auth = true;
   bool migrate_only = false;
   bool help = false;
   bool version = false;
 };
+
+// The environment variable holding the admin's token (no flag: a flag's
+// value would show in the process list).
+inline constexpr char kAdminTokenEnv[] = "EVROUTER_ADMIN_TOKEN";
 
 // Reads `getenv` first, then the flags (`--name value` or `--name=value`).
 // Errors name the flag or variable and the accepted form.

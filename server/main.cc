@@ -10,25 +10,32 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <memory>
+#include <optional>
+#include <sstream>
 #include <thread>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "server/config.h"
+#include "server/core/access_control.h"
 #include "server/core/clock.h"
 #include "server/core/executor.h"
 #include "server/core/queue_manager.h"
 #include "server/core/router.h"
 #include "server/transport/admin_service.h"
+#include "server/transport/call_auth.h"
 #include "server/transport/health_service.h"
 #include "server/transport/publisher_service.h"
 #include "server/transport/subscriber_service.h"
 #include "storage/migrations.h"
 #include "storage/pg_event_store.h"
 #include "storage/pg_migrator.h"
+#include "storage/pg_user_store.h"
 
 namespace evrouter {
 namespace {
@@ -103,6 +110,32 @@ void MonitorHealth(EventStore* store, transport::HealthService* health,
   } while (!stop->WaitForNotificationWithTimeout(interval));
 }
 
+// The operator's admin token from EVROUTER_ADMIN_TOKEN or --admin-token-file
+// (surrounding whitespace dropped); nullopt when neither is given.
+absl::StatusOr<std::optional<std::string>> ReadAdminToken(
+    const ServerConfig& config) {
+  std::string token = config.admin_token;
+  if (!config.admin_token_file.empty()) {
+    std::ifstream in(config.admin_token_file, std::ios::binary);
+    if (!in) {
+      return absl::NotFoundError(absl::StrCat(
+          "cannot read the admin token file ", config.admin_token_file));
+    }
+    std::ostringstream contents;
+    contents << in.rdbuf();
+    token = contents.str();
+  }
+  token = std::string(absl::StripAsciiWhitespace(token));
+  if (token.empty()) {
+    if (!config.admin_token_file.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "the admin token file ", config.admin_token_file, " is empty"));
+    }
+    return std::optional<std::string>();
+  }
+  return std::optional<std::string>(token);
+}
+
 // `shutdown` is notified by SIGINT/SIGTERM, also during startup.
 int Run(const ServerConfig& config, absl::Notification* shutdown) {
   const std::string masked_dsn = MaskDsnPassword(config.pg_dsn);
@@ -123,6 +156,12 @@ int Run(const ServerConfig& config, absl::Notification* shutdown) {
     return 0;
   }
 
+  absl::StatusOr<std::optional<std::string>> admin_token =
+      ReadAdminToken(config);
+  if (!admin_token.ok()) {
+    spdlog::error("{}", std::string(admin_token.status().message()));
+    return 1;
+  }
   absl::StatusOr<std::unique_ptr<EventStore>> store = NewPgEventStore(
       {.dsn = config.pg_dsn,
        // publish and admin threads, catch-up readers, and
@@ -132,7 +171,16 @@ int Run(const ServerConfig& config, absl::Notification* shutdown) {
     spdlog::error("cannot open the store: {}", store.status().ToString());
     return 1;
   }
+  // Users change rarely: one connection of their own.
+  absl::StatusOr<std::unique_ptr<UserStore>> user_store =
+      NewPgUserStore({.dsn = config.pg_dsn, .pool_size = 1});
+  if (!user_store.ok()) {
+    spdlog::error("cannot open the user store: {}",
+                  user_store.status().ToString());
+    return 1;
+  }
   core::SystemClock clock;
+  core::AccessControl access(user_store->get(), &clock);
   auto executor =
       std::make_unique<core::ThreadPoolExecutor>(config.pg_pool_size);
   core::RouterOptions router_options;
@@ -158,22 +206,59 @@ int Run(const ServerConfig& config, absl::Notification* shutdown) {
   absl::Status loaded =
       RetryWhileUnavailable("loading state", startup_deadline, shutdown, [&] {
         absl::Status status = router->Load();
-        return status.ok() ? queues->Load() : status;
+        if (status.ok()) status = queues->Load();
+        return status.ok() ? access.Load() : status;
       });
   if (absl::IsCancelled(loaded)) return 0;
   if (!loaded.ok()) {
     spdlog::error("cannot load state: {}", loaded.ToString());
     return 1;
   }
+  std::optional<std::string> created_admin_token;
+  absl::Status bootstrapped = RetryWhileUnavailable(
+      "setting up the admin user", startup_deadline, shutdown, [&] {
+        absl::StatusOr<std::optional<std::string>> created =
+            access.Bootstrap(*admin_token);
+        if (!created.ok()) return created.status();
+        created_admin_token = *std::move(created);
+        return absl::OkStatus();
+      });
+  if (absl::IsCancelled(bootstrapped)) return 0;
+  if (!bootstrapped.ok()) {
+    spdlog::error("cannot set up the admin user: {}", bootstrapped.ToString());
+    return 1;
+  }
+  if (created_admin_token.has_value()) {
+    // Shown once, on stdout rather than in the log; only its hash is kept.
+    std::printf(
+        "evrouterd: first start: created user '%s' with the admin "
+        "permission.\nIts bearer token, shown only now (keep it safe; with "
+        "it create users and tokens for your services):\n\n  %s\n\n",
+        core::kBootstrapAdminUser, created_admin_token->c_str());
+    std::fflush(stdout);
+  }
+  if (!config.auth) {
+    spdlog::warn(
+        "authentication is DISABLED (--no-auth): every caller may publish, "
+        "subscribe and administer");
+  }
+  transport::CallAuth auth(&access, config.auth);
 
   transport::CallTracker calls(
       {.max_streams = config.max_streams,
        .max_streams_per_connection = config.max_streams_per_connection});
-  transport::PublisherService publisher(router.get(), &calls,
+  transport::PublisherService publisher(router.get(), &calls, &auth,
                                         config.max_stream_batches);
-  transport::AdminService admin(router.get(), queues.get(), &calls);
-  transport::SubscriberService subscriber(queues.get(), &calls,
+  transport::AdminService admin(router.get(), queues.get(), &access,
+                                executor.get(), &calls, &auth);
+  transport::SubscriberService subscriber(queues.get(), &calls, &auth,
                                           config.max_response_bytes);
+  // A revoked token or permission, or a deleted user, ends the streams it
+  // no longer allows at once.
+  access.SetRevocationListener([&publisher, &subscriber] {
+    publisher.RecheckAccess();
+    subscriber.RecheckAccess();
+  });
   transport::HealthService health(
       {"evrouter.v1.Publisher", "evrouter.v1.Admin", "evrouter.v1.Subscriber"},
       &calls);

@@ -14,4 +14,16 @@ const char* ExchangeKindName(ExchangeKind kind) {
   return "unknown";
 }
 
+const char* PermissionActionName(PermissionAction action) {
+  switch (action) {
+    case PermissionAction::kAdmin:
+      return "admin";
+    case PermissionAction::kPublish:
+      return "publish";
+    case PermissionAction::kSubscribe:
+      return "subscribe";
+  }
+  return "unknown";
+}
+
 }  // namespace evrouter

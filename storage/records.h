@@ -74,6 +74,42 @@ struct ConsumerRecord {
   absl::Time last_active_at = absl::UnixEpoch();
 };
 
+// What a permission allows. Values match evrouter.v1.PermissionAction and the
+// `user_permissions.action` column.
+enum class PermissionAction : int { kAdmin = 1, kPublish = 2, kSubscribe = 3 };
+
+// "admin", "publish" or "subscribe".
+const char* PermissionActionName(PermissionAction action);
+
+// A right of a user: admin (pattern empty), or publish to the exchanges /
+// subscribe to the queues whose names match `pattern` (topic syntax).
+struct Permission {
+  PermissionAction action = PermissionAction::kAdmin;
+  std::string pattern;
+
+  friend bool operator==(const Permission& a, const Permission& b) {
+    return a.action == b.action && a.pattern == b.pattern;
+  }
+  friend bool operator<(const Permission& a, const Permission& b) {
+    return a.action != b.action ? a.action < b.action : a.pattern < b.pattern;
+  }
+};
+
+// A bearer token of a user, as stored: only a hash of the token.
+struct TokenRecord {
+  std::string id;    // public; the token starts with "evr_<id>_"
+  std::string hash;  // SHA-256 of the whole token, 32 raw bytes
+  std::string description;
+  absl::Time created_at = absl::UnixEpoch();
+};
+
+struct UserRecord {
+  std::string name;
+  std::vector<Permission> permissions;  // sorted, unique
+  std::vector<TokenRecord> tokens;      // sorted by id
+  absl::Time created_at = absl::UnixEpoch();
+};
+
 }  // namespace evrouter
 
 #endif  // EVROUTER_STORAGE_RECORDS_H_

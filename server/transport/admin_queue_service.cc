@@ -165,6 +165,7 @@ grpc::ServerUnaryReactor* AdminService::GetStats(
       TrackedUnaryReactor::Start(calls_, &admitted);
   if (!admitted) return reactor;
   ToProto(queues_->GetStats(), response);
+  response->set_auth_failures(auth_->enabled() ? access_->auth_failures() : 0);
   reactor->Finish(grpc::Status::OK);
   return reactor;
 }

@@ -10,36 +10,76 @@
 namespace evrouter::transport {
 
 AdminService::AdminService(core::Router* router, core::QueueManager* queues,
-                           CallTracker* calls)
-    : router_(router), queues_(queues), calls_(calls) {
+                           core::AccessControl* access,
+                           core::Executor* executor, CallTracker* calls,
+                           CallAuth* auth)
+    : router_(router),
+      queues_(queues),
+      access_(access),
+      executor_(executor),
+      calls_(calls),
+      auth_(auth) {
+  using Self = AdminService;
   const char* const service = v1::Admin::service_full_name();
+  // What each call needs (call_auth.h); the admin permission covers all.
   for (auto [index, handler] : {
-           ParsingUnaryMethod(this, service, "CreateExchange",
-                              &AdminService::CreateExchange),
-           ParsingUnaryMethod(this, service, "GetExchange",
-                              &AdminService::GetExchange),
-           ParsingUnaryMethod(this, service, "ListExchanges",
-                              &AdminService::ListExchanges),
-           ParsingUnaryMethod(this, service, "DeleteExchange",
-                              &AdminService::DeleteExchange),
-           ParsingUnaryMethod(this, service, "CreateQueue",
-                              &AdminService::CreateQueue),
-           ParsingUnaryMethod(this, service, "GetQueue",
-                              &AdminService::GetQueue),
-           ParsingUnaryMethod(this, service, "ListQueues",
-                              &AdminService::ListQueues),
-           ParsingUnaryMethod(this, service, "DeleteQueue",
-                              &AdminService::DeleteQueue),
-           ParsingUnaryMethod(this, service, "CreateConsumer",
-                              &AdminService::CreateConsumer),
-           ParsingUnaryMethod(this, service, "ListConsumers",
-                              &AdminService::ListConsumers),
-           ParsingUnaryMethod(this, service, "SeekConsumer",
-                              &AdminService::SeekConsumer),
-           ParsingUnaryMethod(this, service, "DeleteConsumer",
-                              &AdminService::DeleteConsumer),
-           ParsingUnaryMethod(this, service, "GetStats",
-                              &AdminService::GetStats),
+           ParsingUnaryMethod(this, auth, service, "CreateExchange",
+                              &Self::CreateExchange, &AdminOnly),
+           ParsingUnaryMethod(
+               this, auth, service, "GetExchange", &Self::GetExchange,
+               +[](const v1::GetExchangeRequest& request) {
+                 return PublishAccess(request.name());
+               }),
+           ParsingUnaryMethod(this, auth, service, "ListExchanges",
+                              &Self::ListExchanges, &AdminOnly),
+           ParsingUnaryMethod(this, auth, service, "DeleteExchange",
+                              &Self::DeleteExchange, &AdminOnly),
+           ParsingUnaryMethod(this, auth, service, "CreateQueue",
+                              &Self::CreateQueue, &AdminOnly),
+           ParsingUnaryMethod(
+               this, auth, service, "GetQueue", &Self::GetQueue,
+               +[](const v1::GetQueueRequest& request) {
+                 return SubscribeAccess(request.name());
+               }),
+           ParsingUnaryMethod(this, auth, service, "ListQueues",
+                              &Self::ListQueues, &AdminOnly),
+           ParsingUnaryMethod(this, auth, service, "DeleteQueue",
+                              &Self::DeleteQueue, &AdminOnly),
+           ParsingUnaryMethod(
+               this, auth, service, "CreateConsumer", &Self::CreateConsumer,
+               +[](const v1::CreateConsumerRequest& request) {
+                 return SubscribeAccess(request.queue());
+               }),
+           ParsingUnaryMethod(
+               this, auth, service, "ListConsumers", &Self::ListConsumers,
+               +[](const v1::ListConsumersRequest& request) {
+                 return request.queue().empty()
+                            ? AdminAccess()
+                            : SubscribeAccess(request.queue());
+               }),
+           ParsingUnaryMethod(
+               this, auth, service, "SeekConsumer", &Self::SeekConsumer,
+               +[](const v1::SeekConsumerRequest& request) {
+                 return SubscribeAccess(request.queue());
+               }),
+           ParsingUnaryMethod(this, auth, service, "DeleteConsumer",
+                              &Self::DeleteConsumer, &AdminOnly),
+           ParsingUnaryMethod(this, auth, service, "GetStats", &Self::GetStats,
+                              &AdminOnly),
+           ParsingUnaryMethod(this, auth, service, "CreateUser",
+                              &Self::CreateUser, &AdminOnly),
+           ParsingUnaryMethod(this, auth, service, "ListUsers",
+                              &Self::ListUsers, &AdminOnly),
+           ParsingUnaryMethod(this, auth, service, "DeleteUser",
+                              &Self::DeleteUser, &AdminOnly),
+           ParsingUnaryMethod(this, auth, service, "GrantPermission",
+                              &Self::GrantPermission, &AdminOnly),
+           ParsingUnaryMethod(this, auth, service, "RevokePermission",
+                              &Self::RevokePermission, &AdminOnly),
+           ParsingUnaryMethod(this, auth, service, "IssueToken",
+                              &Self::IssueToken, &AdminOnly),
+           ParsingUnaryMethod(this, auth, service, "RevokeToken",
+                              &Self::RevokeToken, &AdminOnly),
        }) {
     MarkMethodCallback(index, handler);
   }

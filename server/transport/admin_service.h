@@ -2,22 +2,27 @@
 #define EVROUTER_SERVER_TRANSPORT_ADMIN_SERVICE_H_
 
 #include "evrouter/v1/admin.grpc.pb.h"
+#include "server/core/access_control.h"
+#include "server/core/executor.h"
 #include "server/core/queue_manager.h"
 #include "server/core/router.h"
+#include "server/transport/call_auth.h"
 #include "server/transport/call_tracker.h"
 
 namespace evrouter::transport {
 
 // evrouter.v1.Admin: exchanges (admin_service.cc), queues, consumers and
-// stats (admin_queue_service.cc). Writes run on storage threads via the
-// router and the queue manager; reads are answered from memory. Requests are
-// parsed by ParsingUnaryHandler, so a malformed one is INVALID_ARGUMENT
-// naming the field.
+// stats (admin_queue_service.cc), users and tokens (admin_user_service.cc).
+// Writes run on storage threads (via the router and the queue manager, or
+// posted to `executor` for users); reads are answered from memory. Requests
+// are parsed by ParsingUnaryHandler, so a malformed one is INVALID_ARGUMENT
+// naming the field, and authorized by `auth` (rules in the constructor).
 class AdminService final : public v1::Admin::CallbackService {
  public:
-  // `router`, `queues` and `calls` must outlive the service.
+  // Every argument must outlive the service.
   AdminService(core::Router* router, core::QueueManager* queues,
-               CallTracker* calls);
+               core::AccessControl* access, core::Executor* executor,
+               CallTracker* calls, CallAuth* auth);
 
   grpc::ServerUnaryReactor* CreateExchange(
       grpc::CallbackServerContext* context,
@@ -68,10 +73,38 @@ class AdminService final : public v1::Admin::CallbackService {
                                      const v1::GetStatsRequest* request,
                                      v1::Stats* response) override;
 
+  grpc::ServerUnaryReactor* CreateUser(grpc::CallbackServerContext* context,
+                                       const v1::CreateUserRequest* request,
+                                       v1::User* response) override;
+  grpc::ServerUnaryReactor* ListUsers(grpc::CallbackServerContext* context,
+                                      const v1::ListUsersRequest* request,
+                                      v1::ListUsersResponse* response) override;
+  grpc::ServerUnaryReactor* DeleteUser(
+      grpc::CallbackServerContext* context,
+      const v1::DeleteUserRequest* request,
+      v1::DeleteUserResponse* response) override;
+  grpc::ServerUnaryReactor* GrantPermission(
+      grpc::CallbackServerContext* context,
+      const v1::GrantPermissionRequest* request, v1::User* response) override;
+  grpc::ServerUnaryReactor* RevokePermission(
+      grpc::CallbackServerContext* context,
+      const v1::RevokePermissionRequest* request, v1::User* response) override;
+  grpc::ServerUnaryReactor* IssueToken(
+      grpc::CallbackServerContext* context,
+      const v1::IssueTokenRequest* request,
+      v1::IssueTokenResponse* response) override;
+  grpc::ServerUnaryReactor* RevokeToken(
+      grpc::CallbackServerContext* context,
+      const v1::RevokeTokenRequest* request,
+      v1::RevokeTokenResponse* response) override;
+
  private:
   core::Router* const router_;
   core::QueueManager* const queues_;
+  core::AccessControl* const access_;
+  core::Executor* const executor_;
   CallTracker* const calls_;
+  CallAuth* const auth_;
 };
 
 }  // namespace evrouter::transport

@@ -9,7 +9,9 @@
 #include <functional>
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "server/transport/call_auth.h"
 #include "server/transport/request_parser.h"
 #include "server/transport/status.h"
 
@@ -25,8 +27,11 @@ int MethodIndex(absl::string_view service, absl::string_view method,
 // A handler for a unary callback method whose request arrives as bytes and is
 // parsed by ParseRequest, so that a request protobuf refuses (invalid UTF-8 in
 // a string field) gets INVALID_ARGUMENT naming the field; gRPC's own parsing
-// answers it UNIMPLEMENTED with no message. A parsed request goes to `typed`
-// as gRPC would pass it: request and response live until the call is done.
+// answers it UNIMPLEMENTED with no message. The caller is authenticated
+// before the request is parsed (UNAUTHENTICATED) and authorized for what
+// `rule` says the parsed request needs (PERMISSION_DENIED). A permitted
+// request goes to `typed` as gRPC would pass it: request and response live
+// until the call is done.
 // Install it from the service's constructor with
 // MarkMethodCallback(MethodIndex(...), new ParsingUnaryHandler<...>(...)).
 template <typename Request, typename Response>
@@ -36,20 +41,30 @@ class ParsingUnaryHandler final
   using Typed = std::function<grpc::ServerUnaryReactor*(
       grpc::CallbackServerContext*, const Request*, Response*)>;
 
-  explicit ParsingUnaryHandler(Typed typed)
+  using Rule = core::Access (*)(const Request&);
+
+  ParsingUnaryHandler(CallAuth* auth, std::string method, Rule rule,
+                      Typed typed)
       : grpc::internal::CallbackUnaryHandler<grpc::ByteBuffer, Response>(
-            [typed = std::move(typed)](grpc::CallbackServerContext* context,
-                                       const grpc::ByteBuffer* /*bytes*/,
-                                       Response* response) {
+            [auth, method = std::move(method), rule, typed = std::move(typed)](
+                grpc::CallbackServerContext* context,
+                const grpc::ByteBuffer* /*bytes*/, Response* response) {
               auto* messages =
                   static_cast<Messages*>(context->GetRpcAllocatorState());
+              absl::StatusOr<core::Caller> caller =
+                  auth->Authenticate(*context, method);
+              if (!caller.ok()) {
+                messages->bytes.Clear();
+                return Refuse(context, ToGrpcStatus(caller.status()));
+              }
               absl::Status parsed =
                   ParseRequest(messages->bytes, &messages->parsed);
               messages->bytes.Clear();  // as gRPC frees it once parsed
-              if (!parsed.ok()) {
-                grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-                reactor->Finish(ToGrpcStatus(parsed));
-                return reactor;
+              if (!parsed.ok()) return Refuse(context, ToGrpcStatus(parsed));
+              absl::Status allowed =
+                  auth->Authorize(*caller, rule(messages->parsed));
+              if (!allowed.ok()) {
+                return Refuse(context, ToGrpcStatus(allowed));
               }
               return typed(context, &messages->parsed, response);
             }) {
@@ -57,6 +72,13 @@ class ParsingUnaryHandler final
   }
 
  private:
+  static grpc::ServerUnaryReactor* Refuse(grpc::CallbackServerContext* context,
+                                          const grpc::Status& status) {
+    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+    reactor->Finish(status);
+    return reactor;
+  }
+
   // The messages of one call; gRPC releases them once the call is done.
   struct Messages final : grpc::MessageHolder<grpc::ByteBuffer, Response> {
     Messages() {
@@ -81,15 +103,19 @@ class ParsingUnaryHandler final
 };
 
 // The index and a new ParsingUnaryHandler for `method` of `service_name`,
-// calling `typed` on `service`; for MarkMethodCallback.
+// calling `typed` on `service` for requests `auth` allows by `rule`; for
+// MarkMethodCallback.
 template <typename Service, typename Request, typename Response>
 std::pair<int, grpc::internal::MethodHandler*> ParsingUnaryMethod(
-    Service* service, absl::string_view service_name, absl::string_view method,
+    Service* service, CallAuth* auth, absl::string_view service_name,
+    absl::string_view method,
     grpc::ServerUnaryReactor* (Service::*typed)(grpc::CallbackServerContext*,
-                                                const Request*, Response*)) {
+                                                const Request*, Response*),
+    core::Access (*rule)(const Request&)) {
   return {MethodIndex(service_name, method, *Request::descriptor(),
                       *Response::descriptor()),
           new ParsingUnaryHandler<Request, Response>(
+              auth, absl::StrCat("/", service_name, "/", method), rule,
               [service, typed](grpc::CallbackServerContext* context,
                                const Request* request, Response* response) {
                 return (service->*typed)(context, request, response);

@@ -18,10 +18,14 @@ namespace evrouter::transport {
 class PublisherService::StreamReactor final
     : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
  public:
-  StreamReactor(PublisherService* service, std::string connection)
+  // `caller` is the authenticated caller, or why there is none.
+  StreamReactor(PublisherService* service, std::string connection,
+                absl::StatusOr<core::Caller> caller)
       : service_(service),
         connection_(std::move(connection)),
-        admission_(service->calls_->EnterStream(connection_)) {
+        caller_(caller.ok() ? *std::move(caller) : core::Caller{}),
+        admission_(caller.ok() ? service->calls_->EnterStream(connection_)
+                               : caller.status()) {
     if (!admission_.ok()) {
       absl::MutexLock lock(&mu_);
       FinishLocked(ToGrpcStatus(admission_));
@@ -36,12 +40,17 @@ class PublisherService::StreamReactor final
     StartRead(&read_buffer_);
   }
 
-  // Stops taking batches; ends UNAVAILABLE once the taken ones are acked.
-  void End() {
+  // Stops taking batches; ends with `status` once the taken ones are acked
+  // (the first reason wins).
+  void EndWith(absl::Status status) {
     absl::MutexLock lock(&mu_);
+    if (ending_) return;
     ending_ = true;
+    end_status_ = std::move(status);
     MaybeFinishLocked();
   }
+
+  const core::Caller& caller() const { return caller_; }
 
   void OnReadDone(bool ok) override {
     if (!ok) {  // half-close by the client, or the stream broke
@@ -51,6 +60,10 @@ class PublisherService::StreamReactor final
       return;
     }
     absl::Status parsed = ParseRequest(read_buffer_, &request_);
+    if (parsed.ok()) {
+      parsed = service_->auth_->Authorize(caller_,
+                                          PublishAccess(request_.exchange()));
+    }
     const uint64_t batch_id =
         parsed.ok()
             ? request_.batch_id()
@@ -64,10 +77,10 @@ class PublisherService::StreamReactor final
       slot = &slots_.back();  // deque references survive push_back/pop_front
       slot->response.set_batch_id(batch_id);
       if (ending_ || !parsed.ok()) {
-        // Refused, not published: taken after shutdown began, or not a
-        // valid request (the stream goes on, as for an invalid batch).
-        const absl::Status refused =
-            ending_ ? absl::UnavailableError(kShuttingDown) : parsed;
+        // Refused, not published: taken after the stream began to end, or
+        // not a valid or permitted request (the stream goes on, as for an
+        // invalid batch).
+        const absl::Status refused = ending_ ? end_status_ : parsed;
         slot->response.set_error_code(static_cast<int32_t>(refused.code()));
         slot->response.set_error_message(std::string(refused.message()));
         slot->ready = true;
@@ -177,7 +190,7 @@ class PublisherService::StreamReactor final
     } else if (slots_.empty() && reads_done_) {
       FinishLocked(grpc::Status::OK);
     } else if (slots_.empty() && ending_) {
-      FinishLocked(grpc::Status(grpc::StatusCode::UNAVAILABLE, kShuttingDown));
+      FinishLocked(ToGrpcStatus(end_status_));
     }
   }
 
@@ -198,7 +211,8 @@ class PublisherService::StreamReactor final
 
   PublisherService* const service_;
   const std::string connection_;  // the peer: its streams are counted
-  const absl::Status admission_;
+  const core::Caller caller_;
+  const absl::Status admission_;      // or why the caller was not authenticated
   grpc::ByteBuffer read_buffer_;      // one read in flight
   v1::PublishStreamRequest request_;  // the last one read, parsed
 
@@ -210,6 +224,7 @@ class PublisherService::StreamReactor final
   bool reads_done_ ABSL_GUARDED_BY(mu_) = false;
   bool read_paused_ ABSL_GUARDED_BY(mu_) = false;
   bool ending_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Status end_status_ ABSL_GUARDED_BY(mu_);  // once ending_
   bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
   // The front slot's ack, serialized; one write in flight.
@@ -217,11 +232,16 @@ class PublisherService::StreamReactor final
 };
 
 PublisherService::PublisherService(core::Router* router, CallTracker* calls,
-                                   size_t max_stream_batches)
-    : router_(router), calls_(calls), max_stream_batches_(max_stream_batches) {
-  auto [index, handler] =
-      ParsingUnaryMethod(this, v1::Publisher::service_full_name(), "Publish",
-                         &PublisherService::Publish);
+                                   CallAuth* auth, size_t max_stream_batches)
+    : router_(router),
+      calls_(calls),
+      auth_(auth),
+      max_stream_batches_(max_stream_batches) {
+  auto [index, handler] = ParsingUnaryMethod(
+      this, auth, v1::Publisher::service_full_name(), "Publish",
+      &PublisherService::Publish, +[](const v1::PublishRequest& request) {
+        return PublishAccess(request.exchange());
+      });
   MarkMethodCallback(index, handler);
 }
 
@@ -249,12 +269,25 @@ grpc::ServerUnaryReactor* PublisherService::Publish(
 
 grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>*
 PublisherService::PublishStream(grpc::CallbackServerContext* context) {
-  return new StreamReactor(this, context->peer());
+  return new StreamReactor(
+      this, context->peer(),
+      auth_->Authenticate(*context, "/evrouter.v1.Publisher/PublishStream"));
 }
 
 void PublisherService::EndStreams() {
   absl::MutexLock lock(&streams_mu_);
-  for (StreamReactor* stream : streams_) stream->End();
+  for (StreamReactor* stream : streams_) {
+    stream->EndWith(absl::UnavailableError(kShuttingDown));
+  }
+}
+
+void PublisherService::RecheckAccess() {
+  absl::MutexLock lock(&streams_mu_);
+  for (StreamReactor* stream : streams_) {
+    if (absl::Status valid = auth_->Verify(stream->caller()); !valid.ok()) {
+      stream->EndWith(std::move(valid));
+    }
+  }
 }
 
 void PublisherService::Forget(StreamReactor* stream) {

@@ -8,6 +8,7 @@
 #include "absl/synchronization/mutex.h"
 #include "evrouter/v1/publisher.grpc.pb.h"
 #include "server/core/router.h"
+#include "server/transport/call_auth.h"
 #include "server/transport/call_tracker.h"
 
 namespace evrouter::transport {
@@ -24,14 +25,21 @@ class PublisherService final
     : public v1::Publisher::WithRawCallbackMethod_PublishStream<
           v1::Publisher::WithCallbackMethod_Publish<v1::Publisher::Service>> {
  public:
-  // `router` and `calls` must outlive the service. A stream reads ahead at
-  // most `max_stream_batches` batches that are not yet acknowledged.
-  PublisherService(core::Router* router, CallTracker* calls,
+  // `router`, `calls` and `auth` must outlive the service. A stream reads
+  // ahead at most `max_stream_batches` batches that are not yet acknowledged.
+  // Publish needs publish rights on the exchange; a stream authenticates
+  // once and each batch is authorized on its own (a refused batch gets an
+  // ack with the error).
+  PublisherService(core::Router* router, CallTracker* calls, CallAuth* auth,
                    size_t max_stream_batches);
 
   // For shutdown, after calls->StartDrain(): every open stream stops reading,
   // writes the acks of the batches it already took, and ends UNAVAILABLE.
   void EndStreams();
+
+  // After access was taken away: the streams whose token was revoked (or
+  // whose user was deleted) end the same way, with UNAUTHENTICATED.
+  void RecheckAccess();
 
   class StreamReactor;
 
@@ -48,6 +56,7 @@ class PublisherService final
 
   core::Router* const router_;
   CallTracker* const calls_;
+  CallAuth* const auth_;
   const size_t max_stream_batches_;
   absl::Mutex streams_mu_;
   absl::flat_hash_set<StreamReactor*> streams_ ABSL_GUARDED_BY(streams_mu_);

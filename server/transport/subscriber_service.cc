@@ -97,10 +97,14 @@ class SubscriberService::StreamReactor final
     : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>,
       public SubscriberService::Endable {
  public:
-  StreamReactor(SubscriberService* service, std::string connection)
+  // `caller` is the authenticated caller, or why there is none.
+  StreamReactor(SubscriberService* service, std::string connection,
+                absl::StatusOr<core::Caller> caller)
       : service_(service),
         connection_(std::move(connection)),
-        admission_(service->calls_->EnterStream(connection_)) {
+        caller_(caller.ok() ? *std::move(caller) : core::Caller{}),
+        admission_(caller.ok() ? service->calls_->EnterStream(connection_)
+                               : caller.status()) {
     if (!admission_.ok()) {
       absl::MutexLock lock(&mu_);
       EndLocked(ToGrpcStatus(admission_));
@@ -112,6 +116,18 @@ class SubscriberService::StreamReactor final
 
   void End() override {
     EndWith(grpc::Status(grpc::StatusCode::UNAVAILABLE, kShuttingDown));
+  }
+
+  void Recheck(const CallAuth& auth) override {
+    std::optional<std::string> queue;
+    {
+      absl::MutexLock lock(&mu_);
+      queue = queue_;
+    }
+    absl::Status allowed =
+        queue.has_value() ? auth.Authorize(caller_, SubscribeAccess(*queue))
+                          : auth.Verify(caller_);
+    if (!allowed.ok()) EndWith(ToGrpcStatus(allowed));
   }
 
   void OnReadDone(bool ok) override {
@@ -210,6 +226,17 @@ class SubscriberService::StreamReactor final
       EndWith(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
                            "start: only the first request may be start"));
       return;
+    }
+    const std::string& queue = request_.start().queue();
+    if (absl::Status allowed =
+            service_->auth_->Authorize(caller_, SubscribeAccess(queue));
+        !allowed.ok()) {
+      OnSubscribed(allowed);
+      return;
+    }
+    {
+      absl::MutexLock lock(&mu_);
+      queue_ = queue;  // from now on RecheckAccess checks the queue
     }
     absl::StatusOr<core::SubscribeSpec> spec =
         ToSubscribeSpec(request_.start());
@@ -379,7 +406,8 @@ class SubscriberService::StreamReactor final
 
   SubscriberService* const service_;
   const std::string connection_;  // the peer: its streams are counted
-  const absl::Status admission_;
+  const core::Caller caller_;
+  const absl::Status admission_;  // or why the caller was not authenticated
   grpc::ByteBuffer read_buffer_;  // one read in flight
   v1::SubscribeRequest request_;  // the last one read, parsed
 
@@ -390,6 +418,8 @@ class SubscriberService::StreamReactor final
 
   absl::Mutex mu_;
   std::shared_ptr<core::Subscription> subscription_ ABSL_GUARDED_BY(mu_);
+  // The queue of the start request, once it was authorized.
+  std::optional<std::string> queue_ ABSL_GUARDED_BY(mu_);
   std::deque<PendingResponse> writes_ ABSL_GUARDED_BY(mu_);
   std::optional<grpc::Status> final_ ABSL_GUARDED_BY(mu_);
   int refs_ ABSL_GUARDED_BY(mu_) = 1;  // gRPC's, plus outstanding callbacks
@@ -406,11 +436,13 @@ class SubscriberService::FetchReactor final
     : public grpc::ServerUnaryReactor,
       public SubscriberService::Endable {
  public:
+  // `caller` was authorized for the request's queue.
   FetchReactor(SubscriberService* service, v1::FetchResponse* response,
-               std::string connection)
+               std::string connection, core::Caller caller)
       : service_(service),
         response_(response),
         connection_(std::move(connection)),
+        caller_(std::move(caller)),
         admission_(service->calls_->EnterStream(connection_)) {}
 
   void Start(const v1::FetchRequest& request) {
@@ -434,6 +466,7 @@ class SubscriberService::FetchReactor final
       return;
     }
     wait_ = *wait;
+    queue_ = request.queue();
     core::SubscribeSpec spec;
     spec.queue = request.queue();
     spec.consumer = request.consumer();
@@ -452,6 +485,16 @@ class SubscriberService::FetchReactor final
 
   void End() override { Wake(); }
   void OnCancel() override { Wake(); }
+
+  void Recheck(const CallAuth& auth) override {
+    absl::Status allowed = auth.Authorize(caller_, SubscribeAccess(queue_));
+    if (allowed.ok()) return;
+    {
+      absl::MutexLock lock(&mu_);
+      denied_ = std::move(allowed);
+    }
+    Wake();
+  }
 
   void OnDone() override {
     if (admission_.ok()) {
@@ -513,6 +556,16 @@ class SubscriberService::FetchReactor final
     }
     if (alarm_set) alarm_.Cancel();
     subscription->Close();  // the consumer sleeps again, nothing committed
+    absl::Status denied;
+    {
+      absl::MutexLock lock(&mu_);
+      denied = denied_;
+    }
+    if (!denied.ok()) {  // access was taken away while it waited
+      Finish(ToGrpcStatus(denied));
+      Unref();
+      return;
+    }
     if (delivery.ok()) {
       for (const std::shared_ptr<const Event>& event : delivery->events)
         ToProto(*event, subscription->exchange(), response_->add_events());
@@ -534,8 +587,10 @@ class SubscriberService::FetchReactor final
   SubscriberService* const service_;
   v1::FetchResponse* const response_;
   const std::string connection_;  // the peer: its streams are counted
+  const core::Caller caller_;
   const absl::Status admission_;
   absl::Duration wait_;
+  std::string queue_;  // set by Start, before Register
   grpc::Alarm alarm_;
 
   absl::Mutex mu_;
@@ -543,17 +598,28 @@ class SubscriberService::FetchReactor final
   int refs_ ABSL_GUARDED_BY(mu_) = 1;  // gRPC's, plus outstanding callbacks
   bool woken_ ABSL_GUARDED_BY(mu_) = false;
   bool alarm_set_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Status denied_ ABSL_GUARDED_BY(mu_);  // set by Recheck
 };
 
 SubscriberService::SubscriberService(core::QueueManager* queues,
-                                     CallTracker* calls,
+                                     CallTracker* calls, CallAuth* auth,
                                      size_t max_response_bytes)
-    : queues_(queues), calls_(calls), max_response_bytes_(max_response_bytes) {
+    : queues_(queues),
+      calls_(calls),
+      auth_(auth),
+      max_response_bytes_(max_response_bytes) {
   const char* const service = v1::Subscriber::service_full_name();
   for (auto [index, handler] : {
-           ParsingUnaryMethod(this, service, "Fetch",
-                              &SubscriberService::Fetch),
-           ParsingUnaryMethod(this, service, "Ack", &SubscriberService::Ack),
+           ParsingUnaryMethod(
+               this, auth, service, "Fetch", &SubscriberService::Fetch,
+               +[](const v1::FetchRequest& request) {
+                 return SubscribeAccess(request.queue());
+               }),
+           ParsingUnaryMethod(
+               this, auth, service, "Ack", &SubscriberService::Ack,
+               +[](const v1::AckRequest& request) {
+                 return SubscribeAccess(request.queue());
+               }),
        }) {
     MarkMethodCallback(index, handler);
   }
@@ -561,13 +627,20 @@ SubscriberService::SubscriberService(core::QueueManager* queues,
 
 grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>*
 SubscriberService::Subscribe(grpc::CallbackServerContext* context) {
-  return new StreamReactor(this, context->peer());
+  return new StreamReactor(
+      this, context->peer(),
+      auth_->Authenticate(*context, "/evrouter.v1.Subscriber/Subscribe"));
 }
 
 grpc::ServerUnaryReactor* SubscriberService::Fetch(
     grpc::CallbackServerContext* context, const v1::FetchRequest* request,
     v1::FetchResponse* response) {
-  auto* reactor = new FetchReactor(this, response, context->peer());
+  // Authorized already (the constructor's rule); the caller is kept so that
+  // a revocation while it waits ends it.
+  absl::StatusOr<core::Caller> caller =
+      auth_->Authenticate(*context, "/evrouter.v1.Subscriber/Fetch");
+  auto* reactor = new FetchReactor(this, response, context->peer(),
+                                   caller.ok() ? *caller : core::Caller{});
   reactor->Start(*request);
   return reactor;
 }
@@ -605,6 +678,11 @@ void SubscriberService::EndStreams() {
   absl::MutexLock lock(&calls_mu_);
   ending_ = true;
   for (Endable* call : open_) call->End();
+}
+
+void SubscriberService::RecheckAccess() {
+  absl::MutexLock lock(&calls_mu_);
+  for (Endable* call : open_) call->Recheck(*auth_);
 }
 
 }  // namespace evrouter::transport

@@ -8,6 +8,7 @@
 #include "absl/synchronization/mutex.h"
 #include "evrouter/v1/subscriber.grpc.pb.h"
 #include "server/core/queue_manager.h"
+#include "server/transport/call_auth.h"
 #include "server/transport/call_tracker.h"
 
 namespace evrouter::transport {
@@ -28,21 +29,30 @@ class SubscriberService final
               v1::Subscriber::WithCallbackMethod_Ack<
                   v1::Subscriber::Service>>> {
  public:
-  // `queues` and `calls` must outlive the service. A response carries at most
-  // `max_response_bytes` of events (one event larger than that goes alone).
+  // `queues`, `calls` and `auth` must outlive the service. A response
+  // carries at most `max_response_bytes` of events (one event larger than
+  // that goes alone). Subscribe, Fetch and Ack need subscribe rights on the
+  // queue; a stream is authorized by its start request.
   SubscriberService(core::QueueManager* queues, CallTracker* calls,
-                    size_t max_response_bytes);
+                    CallAuth* auth, size_t max_response_bytes);
 
   // For shutdown, after calls->StartDrain(): open streams end UNAVAILABLE
   // after their write in flight (their consumers fall asleep, offsets kept);
   // waiting fetches answer with what they have.
   void EndStreams();
 
-  // A call that EndStreams can end.
+  // After access was taken away: the streams and fetches no longer allowed
+  // end with UNAUTHENTICATED or PERMISSION_DENIED (their consumers sleep,
+  // offsets kept; a fetch returns no events).
+  void RecheckAccess();
+
+  // A call that EndStreams and RecheckAccess can end.
   class Endable {
    public:
     virtual ~Endable() = default;
     virtual void End() = 0;
+    // Ends the call with the reason when its caller may no longer make it.
+    virtual void Recheck(const CallAuth& auth) = 0;
   };
   class StreamReactor;
   class FetchReactor;
@@ -62,6 +72,7 @@ class SubscriberService final
 
   core::QueueManager* const queues_;
   CallTracker* const calls_;
+  CallAuth* const auth_;
   const size_t max_response_bytes_;
   absl::Mutex calls_mu_;
   absl::flat_hash_set<Endable*> open_ ABSL_GUARDED_BY(calls_mu_);

@@ -25,6 +25,7 @@ std::unique_ptr<client::Client> OwnConnectionClient(
     const std::string& address) {
   client::ClientOptions options;
   options.server = address;
+  options.token = testing::kTestAdminToken;
   options.stream_timeout = absl::Minutes(2);
   options.own_connection = true;
   return std::make_unique<client::Client>(options);

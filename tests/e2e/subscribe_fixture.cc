@@ -48,6 +48,7 @@ client::Client& SubscribeE2ETest::streams() {
   if (streams_ == nullptr || streams_address_ != server_->address()) {
     client::ClientOptions options;
     options.server = server_->address();
+    options.token = server_->admin_token();
     options.stream_timeout = absl::Minutes(2);
     streams_ = std::make_unique<client::Client>(options);
     streams_address_ = server_->address();

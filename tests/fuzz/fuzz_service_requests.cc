@@ -33,16 +33,19 @@
 #include "evrouter/v1/publisher.pb.h"
 #include "evrouter/v1/subscriber.pb.h"
 #include "grpc/health/v1/health.grpc.pb.h"
+#include "server/core/access_control.h"
 #include "server/core/clock.h"
 #include "server/core/executor.h"
 #include "server/core/queue_manager.h"
 #include "server/core/router.h"
 #include "server/transport/admin_service.h"
+#include "server/transport/call_auth.h"
 #include "server/transport/call_tracker.h"
 #include "server/transport/health_service.h"
 #include "server/transport/publisher_service.h"
 #include "server/transport/subscriber_service.h"
 #include "storage/event_store.h"
+#include "storage/user_store.h"
 #include "tests/fuzz/fuzz_check.h"
 
 namespace evrouter::fuzz {
@@ -223,9 +226,14 @@ class Harness {
         router_(core::RouterOptions{}, store_.get(), &executor_, &clock_),
         queues_(core::QueueManagerOptions{}, &router_, store_.get(), &executor_,
                 &reads_, &clock_),
-        publisher_(&router_, &calls_, /*max_stream_batches=*/8),
-        admin_(&router_, &queues_, &calls_),
-        subscriber_(&queues_, &calls_, /*max_response_bytes=*/1 << 20),
+        users_(NewMemoryUserStore()),
+        access_(users_.get(), &clock_),
+        // Authentication is off: the inputs reach the request handlers.
+        auth_(&access_, /*enabled=*/false),
+        publisher_(&router_, &calls_, &auth_, /*max_stream_batches=*/8),
+        admin_(&router_, &queues_, &access_, &executor_, &calls_, &auth_),
+        subscriber_(&queues_, &calls_, &auth_,
+                    /*max_response_bytes=*/1 << 20),
         health_({"evrouter.v1.Publisher", "evrouter.v1.Admin",
                  "evrouter.v1.Subscriber"}) {
     Check(router_.Load().ok() && queues_.Load().ok(), "cannot load state");
@@ -455,6 +463,9 @@ class Harness {
   core::Router router_;
   core::QueueManager queues_;
   transport::CallTracker calls_;
+  std::unique_ptr<UserStore> users_;
+  core::AccessControl access_;
+  transport::CallAuth auth_;
   transport::PublisherService publisher_;
   transport::AdminService admin_;
   transport::SubscriberService subscriber_;

@@ -24,7 +24,8 @@ evr_new_database
 # (the bench itself waits for Health SERVING). EVR_PID and EVR_SERVER_LOG make
 # lib.sh's cleanup stop it and evr_fail print its log.
 EVR_SERVER_LOG="$EVR_TMP/evrouterd.log"
-"$evrouterd" --listen 127.0.0.1:0 --pg-dsn "$EVR_DB_DSN" >"$EVR_SERVER_LOG" 2>&1 &
+EVROUTER_ADMIN_TOKEN="$EVR_ADMIN_TOKEN" "$evrouterd" --listen 127.0.0.1:0 \
+  --pg-dsn "$EVR_DB_DSN" >"$EVR_SERVER_LOG" 2>&1 &
 EVR_PID=$!
 deadline=$((SECONDS + 30))
 until EVR_ADDR="$(sed -n 's/.*serving on \([0-9.]*:[0-9]*\).*/\1/p' "$EVR_SERVER_LOG" | head -n1)" \
@@ -37,7 +38,7 @@ done
 results="$EVR_TMP/results.jsonl"
 stdout="$EVR_TMP/bench.out"
 stderr="$EVR_TMP/bench.err"
-if ! "$bench" --server "$EVR_ADDR" --pg-dsn "$EVR_DB_DSN" --evrouterd "$evrouterd" \
+if ! EVROUTER_TOKEN="$EVR_ADMIN_TOKEN" "$bench" --server "$EVR_ADDR" --pg-dsn "$EVR_DB_DSN" --evrouterd "$evrouterd" \
     --workload W1,W2,W3,W4,W5,W6 --json --out "$results" \
     --ceiling-events 2000 \
     --w1-events 500 --w1w1-events 50 \

@@ -7,7 +7,9 @@
 #   evr_start_server EVROUTERD start evrouterd on a free port against EVR_DB_DSN; sets EVR_ADDR,
 #                              EVR_PID, EVR_SERVER_LOG; waits (<= 30 s) for Health SERVING
 #   evr_stop_server            stop EVR_PID (and only it)
-#   evr_buf ARGS...            buf curl --protocol grpc --http2-prior-knowledge ARGS...
+#   evr_buf ARGS...            buf curl --protocol grpc --http2-prior-knowledge, with the
+#                              admin's bearer token (EVR_ADMIN_TOKEN), ARGS...
+#   evr_buf_anonymous ARGS...  the same without a token
 #   evr_json EXPR              run python EXPR on the JSON on stdin (bound to `d`), print result
 #   evr_sanitizer_report FILE  print the first sanitizer report in FILE; false when it has none
 #
@@ -22,6 +24,8 @@ EVR_DB_NAME=""
 EVR_DB_DSN=""
 EVR_SERVER_LOG=""
 EVR_TMP="$(mktemp -d "${TMPDIR:-/tmp}/evr-shell.XXXXXX")"
+# evr_start_server gives evrouterd this admin token (EVROUTER_ADMIN_TOKEN).
+EVR_ADMIN_TOKEN="evr-shell-admin-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
 
 evr_fail() {
   echo "FAIL: $*" >&2
@@ -59,6 +63,11 @@ evr_free_port() {
 }
 
 evr_buf() {
+  "$EVROUTER_BUF" curl --protocol grpc --http2-prior-knowledge --timeout 30s \
+    -H "authorization: Bearer $EVR_ADMIN_TOKEN" "$@"
+}
+
+evr_buf_anonymous() {
   "$EVROUTER_BUF" curl --protocol grpc --http2-prior-knowledge --timeout 30s "$@"
 }
 
@@ -75,7 +84,8 @@ evr_start_server() {
   port="$(evr_free_port)"
   EVR_ADDR="127.0.0.1:$port"
   EVR_SERVER_LOG="$EVR_TMP/evrouterd.log"
-  "$evrouterd" --listen "$EVR_ADDR" --pg-dsn "$EVR_DB_DSN" "$@" >"$EVR_SERVER_LOG" 2>&1 &
+  EVROUTER_ADMIN_TOKEN="$EVR_ADMIN_TOKEN" "$evrouterd" --listen "$EVR_ADDR" \
+    --pg-dsn "$EVR_DB_DSN" "$@" >"$EVR_SERVER_LOG" 2>&1 &
   EVR_PID=$!
   local deadline=$((SECONDS + 30)) out
   while true; do

@@ -31,7 +31,22 @@ std::string TempLogPath() {
   return path;
 }
 
-pid_t Spawn(const std::vector<std::string>& args, const std::string& log_path) {
+// `environ` with EVROUTER_ADMIN_TOKEN set to `admin_token` (removed when
+// empty).
+std::vector<std::string> ServerEnvironment(const std::string& admin_token) {
+  std::vector<std::string> env;
+  for (char** var = environ; *var != nullptr; ++var) {
+    if (std::string_view(*var).rfind("EVROUTER_ADMIN_TOKEN=", 0) == 0) continue;
+    env.emplace_back(*var);
+  }
+  if (!admin_token.empty()) {
+    env.push_back(absl::StrCat("EVROUTER_ADMIN_TOKEN=", admin_token));
+  }
+  return env;
+}
+
+pid_t Spawn(const std::vector<std::string>& args,
+            const std::vector<std::string>& env, const std::string& log_path) {
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 1, log_path.c_str(),
@@ -49,8 +64,13 @@ pid_t Spawn(const std::vector<std::string>& args, const std::string& log_path) {
   for (const std::string& arg : args)
     argv.push_back(const_cast<char*>(arg.c_str()));
   argv.push_back(nullptr);
+  std::vector<char*> envp;
+  for (const std::string& var : env)
+    envp.push_back(const_cast<char*>(var.c_str()));
+  envp.push_back(nullptr);
   pid_t pid = -1;
-  if (posix_spawn(&pid, argv[0], &actions, &attr, argv.data(), environ) != 0)
+  if (posix_spawn(&pid, argv[0], &actions, &attr, argv.data(), envp.data()) !=
+      0)
     pid = -1;
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attr);
@@ -110,7 +130,7 @@ absl::Status ServerProcess::Start(absl::Duration within) {
   const size_t log_start = Log().size();  // earlier runs' lines come first
   // A fresh channel: the old one would wait out its reconnect backoff.
   client_.reset();
-  pid_ = Spawn(args, log_path_);
+  pid_ = Spawn(args, ServerEnvironment(admin_token_), log_path_);
   if (pid_ <= 0) return absl::InternalError("cannot spawn " EVROUTERD_PATH);
   absl::Time deadline = absl::Now() + within;
   while (absl::Now() < deadline) {
@@ -137,6 +157,7 @@ absl::Status ServerProcess::Start(absl::Duration within) {
       address_ = absl::StrCat("127.0.0.1:", port);
       client::ClientOptions options;
       options.server = address_;
+      options.token = admin_token_;
       client_ = std::make_unique<client::Client>(options);
     }
     absl::StatusOr<grpc::health::v1::HealthCheckResponse::ServingStatus>
@@ -156,7 +177,7 @@ absl::Status ServerProcess::Launch() {
                                    address_.empty() ? "127.0.0.1:0" : address_,
                                    "--pg-dsn", dsn_};
   args.insert(args.end(), extra_args_.begin(), extra_args_.end());
-  pid_ = Spawn(args, log_path_);
+  pid_ = Spawn(args, ServerEnvironment(admin_token_), log_path_);
   if (pid_ <= 0) return absl::InternalError("cannot spawn " EVROUTERD_PATH);
   return absl::OkStatus();
 }
@@ -210,7 +231,9 @@ std::string FindSanitizerReport(const std::string& output) {
 int RunCommand(const std::vector<std::string>& args, std::string* output,
                absl::Duration within) {
   std::string log_path = TempLogPath();
-  pid_t pid = Spawn(args, log_path);
+  std::vector<std::string> env;
+  for (char** var = environ; *var != nullptr; ++var) env.emplace_back(*var);
+  pid_t pid = Spawn(args, env, log_path);
   int code = pid > 0 ? WaitFor(pid, within) : -1;
   if (code == -1 && pid > 0) {
     kill(pid, SIGKILL);

@@ -13,6 +13,11 @@
 
 namespace evrouter::testing {
 
+// The admin token ServerProcess gives evrouterd (EVROUTER_ADMIN_TOKEN) and
+// its client(), unless set_admin_token() changes it.
+inline constexpr char kTestAdminToken[] =
+    "evr-test-admin-token-0123456789abcdef";
+
 // A free TCP port on 127.0.0.1 (bound, then released).
 int FreePort();
 
@@ -30,6 +35,12 @@ class ServerProcess {
   ~ServerProcess();
   ServerProcess(const ServerProcess&) = delete;
   ServerProcess& operator=(const ServerProcess&) = delete;
+
+  // The admin token for the next Start() (EVROUTER_ADMIN_TOKEN in the
+  // server's environment, and the token of client()); empty starts the
+  // server without one and gives client() no token.
+  void set_admin_token(std::string token) { admin_token_ = std::move(token); }
+  const std::string& admin_token() const { return admin_token_; }
 
   // Starts the process and waits until health reports SERVING (or it exits).
   // May be called again after Stop(): same port, same arguments.
@@ -64,6 +75,7 @@ class ServerProcess {
   const std::vector<std::string> extra_args_;
   std::string address_;  // empty until the first start
   const std::string log_path_;
+  std::string admin_token_ = kTestAdminToken;
   pid_t pid_ = -1;
   std::unique_ptr<client::Client> client_;
 };

@@ -266,6 +266,40 @@ TEST(ServerConfigTest, FlagWithoutItsValueIsRejected) {
   EXPECT_THAT(Message(config), HasSubstr("needs a value"));
 }
 
+TEST(ServerConfigTest, AuthIsOnUnlessTheNoAuthFlagIsGiven) {
+  absl::StatusOr<ServerConfig> config = Parse({});
+  ASSERT_TRUE(config.ok());
+  EXPECT_TRUE(config->auth);
+  EXPECT_TRUE(config->admin_token.empty());
+  EXPECT_TRUE(config->admin_token_file.empty());
+  config = Parse({"--no-auth"});
+  ASSERT_TRUE(config.ok());
+  EXPECT_FALSE(config->auth);
+  // No variable turns it off, not even one that looks like it would.
+  config = Parse({}, {{"EVROUTER_NO_AUTH", "1"}, {"EVROUTER_AUTH", "false"}});
+  ASSERT_TRUE(config.ok());
+  EXPECT_TRUE(config->auth);
+}
+
+TEST(ServerConfigTest, AdminTokenFromTheEnvironmentOrAFileButNotBoth) {
+  absl::StatusOr<ServerConfig> config =
+      Parse({}, {{"EVROUTER_ADMIN_TOKEN", "secret-secret-secret"}});
+  ASSERT_TRUE(config.ok());
+  EXPECT_EQ(config->admin_token, "secret-secret-secret");
+  config = Parse({"--admin-token-file", "/run/secrets/token"});
+  ASSERT_TRUE(config.ok());
+  EXPECT_EQ(config->admin_token_file, "/run/secrets/token");
+  config = Parse({}, {{"EVROUTER_ADMIN_TOKEN_FILE", "/a"}});
+  ASSERT_TRUE(config.ok());
+  EXPECT_EQ(config->admin_token_file, "/a");
+  config = Parse({"--admin-token-file=/a"},
+                 {{"EVROUTER_ADMIN_TOKEN", "secret-secret-secret"}});
+  ASSERT_FALSE(config.ok());
+  EXPECT_THAT(Message(config), HasSubstr("not both"));
+  // The error never repeats the token.
+  EXPECT_THAT(Message(config), ::testing::Not(HasSubstr("secret-secret")));
+}
+
 TEST(ServerConfigTest, HelpMentionsEveryVariableAndFlag) {
   // Every variable the parser reads, as it asks for them.
   std::set<std::string> asked;
@@ -297,12 +331,16 @@ TEST(ServerConfigTest, HelpMentionsEveryVariableAndFlag) {
       "EVROUTER_SHUTDOWN_GRACE",
       "EVROUTER_HEALTH_CHECK_INTERVAL",
       "EVROUTER_LOG_LEVEL",
+      "EVROUTER_ADMIN_TOKEN",
+      "EVROUTER_ADMIN_TOKEN_FILE",
   };
   EXPECT_EQ(asked, documented);
 
   std::string help = ServerConfigHelp();
   for (const std::string& name : asked) EXPECT_THAT(help, HasSubstr(name));
-  for (const char* flag : {"--listen",
+  for (const char* flag : {"--admin-token-file",
+                           "--no-auth",
+                           "--listen",
                            "--pg-dsn",
                            "--pg-pool-size",
                            "--max-payload-bytes",

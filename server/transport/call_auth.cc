@@ -1,0 +1,81 @@
+#include "server/transport/call_auth.h"
+
+#include <spdlog/spdlog.h>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/time/clock.h"
+
+namespace evrouter::transport {
+namespace {
+
+// Failed authentications logged per second at most; the rest are counted
+// and summed up in the next line.
+constexpr int kFailureLinesPerSecond = 5;
+
+// The token of "Bearer <token>" (the scheme is case-insensitive); empty
+// when there is no such metadata.
+absl::string_view BearerToken(const grpc::ServerContextBase& context) {
+  const auto& metadata = context.client_metadata();
+  auto it = metadata.find("authorization");
+  if (it == metadata.end()) return {};
+  absl::string_view value(it->second.data(), it->second.size());
+  constexpr absl::string_view kScheme = "bearer ";
+  if (value.size() <= kScheme.size() ||
+      !absl::EqualsIgnoreCase(value.substr(0, kScheme.size()), kScheme)) {
+    return {};
+  }
+  return absl::StripAsciiWhitespace(value.substr(kScheme.size()));
+}
+
+}  // namespace
+
+CallAuth::CallAuth(core::AccessControl* access, bool enabled)
+    : access_(access), enabled_(enabled) {}
+
+absl::StatusOr<core::Caller> CallAuth::Authenticate(
+    const grpc::ServerContextBase& context, absl::string_view method) {
+  if (!enabled_) return core::Caller{};
+  absl::StatusOr<core::Caller> caller =
+      access_->Authenticate(BearerToken(context));
+  if (!caller.ok()) LogFailure(context, method, caller.status().message());
+  return caller;
+}
+
+absl::Status CallAuth::Authorize(const core::Caller& caller,
+                                 const core::Access& access) const {
+  if (!enabled_) return absl::OkStatus();
+  return access_->Authorize(caller, access);
+}
+
+absl::Status CallAuth::Verify(const core::Caller& caller) const {
+  if (!enabled_) return absl::OkStatus();
+  return access_->Verify(caller);
+}
+
+void CallAuth::LogFailure(const grpc::ServerContextBase& context,
+                          absl::string_view method, absl::string_view reason) {
+  uint64_t suppressed = 0;
+  {
+    absl::MutexLock lock(&log_mu_);
+    const absl::Time now = absl::Now();
+    if (now - window_start_ >= absl::Seconds(1)) {
+      window_start_ = now;
+      logged_in_window_ = 0;
+      suppressed = suppressed_;
+      suppressed_ = 0;
+    }
+    if (logged_in_window_ >= kFailureLinesPerSecond) {
+      ++suppressed_;
+      return;
+    }
+    ++logged_in_window_;
+  }
+  if (suppressed > 0) {
+    spdlog::warn("{} more failed authentications were not logged", suppressed);
+  }
+  spdlog::warn("authentication failed: {} (peer {}, {})", std::string(reason),
+               context.peer(), std::string(method));
+}
+
+}  // namespace evrouter::transport
