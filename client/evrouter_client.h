@@ -13,8 +13,8 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "client/channel.h"
 #include "absl/time/time.h"
+#include "client/channel.h"
 #include "client/subscription.h"
 #include "evrouter/v1/admin.grpc.pb.h"
 #include "evrouter/v1/event.pb.h"
