@@ -36,7 +36,7 @@ absl::Time Deadline() { return absl::Now() + absl::Seconds(20); }
 class WireClient {
  public:
   explicit WireClient(const std::string& address)
-      : channel_(client::CreateInsecureChannel(address)),
+      : channel_(client::CreateChannel({.server = address})),
         generic_(channel_),
         publisher_(v1::Publisher::NewStub(channel_)),
         subscriber_(v1::Subscriber::NewStub(channel_)) {}
@@ -898,8 +898,8 @@ TEST_F(BadInputE2ETest,
   // half-closed: later batches were neither read nor acked.
   grpc::ClientContext context;
   context.set_deadline(absl::ToChronoTime(Deadline()));
-  std::unique_ptr<v1::Publisher::Stub> stub =
-      v1::Publisher::NewStub(client::CreateInsecureChannel(server_->address()));
+  std::unique_ptr<v1::Publisher::Stub> stub = v1::Publisher::NewStub(
+      client::CreateChannel({.server = server_->address()}));
   auto stream = stub->PublishStream(&context);
   for (uint64_t batch_id : {11, 12, 13}) {
     v1::PublishStreamRequest batch;
