@@ -137,6 +137,7 @@ absl::Status ServerProcess::Start(absl::Duration within) {
       address_ = absl::StrCat("127.0.0.1:", port);
       client::ClientOptions options;
       options.server = address_;
+      options.tls = client_tls_;
       client_ = std::make_unique<client::Client>(options);
     }
     absl::StatusOr<grpc::health::v1::HealthCheckResponse::ServingStatus>
