@@ -29,6 +29,9 @@ RUN apt-get update \
  && useradd --system --no-create-home --shell /usr/sbin/nologin evrouter
 COPY --from=build /out/bin/evrouterd /out/bin/evrouter /usr/local/bin/
 USER evrouter
-ENV EVROUTER_LISTEN=0.0.0.0:50051
+# All interfaces of the container. Plaintext there needs EVROUTER_ALLOW_PLAINTEXT
+# (evrouterd logs a warning); in production set EVROUTER_TLS_CERT and
+# EVROUTER_TLS_KEY to mounted PEM files and EVROUTER_ALLOW_PLAINTEXT=false.
+ENV EVROUTER_LISTEN=0.0.0.0:50051 EVROUTER_ALLOW_PLAINTEXT=true
 EXPOSE 50051
 ENTRYPOINT ["/usr/local/bin/evrouterd"]

@@ -1,9 +1,14 @@
 #include "server/config.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <limits>
 #include <string_view>
 #include <vector>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -69,11 +74,49 @@ Setter StringSetter(std::string ServerConfig::*field) {
   };
 }
 
+// A switch that its environment variable can also set: the flag (no value)
+// means true, the variable true/false, 1/0, yes/no or on/off.
+Setter BoolSetter(bool ServerConfig::*field) {
+  return [field](ServerConfig& config, absl::string_view value) {
+    if (value.empty()) {  // the flag
+      config.*field = true;
+      return absl::OkStatus();
+    }
+    for (absl::string_view yes : {"true", "1", "yes", "on"}) {
+      if (absl::EqualsIgnoreCase(value, yes)) {
+        config.*field = true;
+        return absl::OkStatus();
+      }
+    }
+    for (absl::string_view no : {"false", "0", "no", "off"}) {
+      if (absl::EqualsIgnoreCase(value, no)) {
+        config.*field = false;
+        return absl::OkStatus();
+      }
+    }
+    return absl::InvalidArgumentError("true or false");
+  };
+}
+
 const std::vector<Setting>& Settings() {
   static const std::vector<Setting> kSettings = {
       {"listen", "EVROUTER_LISTEN", "127.0.0.1:50051",
        "gRPC listen address HOST:PORT", false,
        StringSetter(&ServerConfig::listen)},
+      {"tls-cert", "EVROUTER_TLS_CERT", "none",
+       "serve TLS with this PEM certificate chain (needs --tls-key)", false,
+       StringSetter(&ServerConfig::tls_cert)},
+      {"tls-key", "EVROUTER_TLS_KEY", "none",
+       "the PEM private key of --tls-cert", false,
+       StringSetter(&ServerConfig::tls_key)},
+      {"tls-client-ca", "EVROUTER_TLS_CLIENT_CA", "none",
+       "require client certificates signed by this PEM CA (mTLS; needs "
+       "--tls-cert)",
+       false, StringSetter(&ServerConfig::tls_client_ca)},
+      {"allow-plaintext", "EVROUTER_ALLOW_PLAINTEXT", "false",
+       "serve without TLS on a non-loopback --listen address (the variable "
+       "takes true or false)",
+       true, BoolSetter(&ServerConfig::allow_plaintext)},
       {"pg-dsn", "EVROUTER_PG_DSN",
        "postgresql://postgres@127.0.0.1:5432/evrouter",
        "PostgreSQL connection string (URI or key=value)", false,
@@ -204,6 +247,30 @@ const std::vector<Setting>& Settings() {
   return kSettings;
 }
 
+// The settings that only make sense together.
+absl::Status CheckTransport(const ServerConfig& config) {
+  if (config.tls_cert.empty() != config.tls_key.empty()) {
+    return absl::InvalidArgumentError(
+        "--tls-cert and --tls-key go together: set both (TLS) or neither "
+        "(plaintext)");
+  }
+  if (!config.tls_client_ca.empty() && config.tls_cert.empty()) {
+    return absl::InvalidArgumentError(
+        "--tls-client-ca needs --tls-cert and --tls-key: client certificates "
+        "are only checked over TLS");
+  }
+  if (config.tls_cert.empty() && !config.allow_plaintext &&
+      !IsLoopbackListenAddress(config.listen)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--listen ", config.listen,
+        " is not a loopback address, and plaintext would be readable by "
+        "anyone on the network: serve TLS with --tls-cert and --tls-key "
+        "(EVROUTER_TLS_CERT, EVROUTER_TLS_KEY), or pass --allow-plaintext "
+        "(EVROUTER_ALLOW_PLAINTEXT=true) to accept it"));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status Apply(ServerConfig& config, const Setting& setting,
                    absl::string_view source, absl::string_view value) {
   absl::Status status = setting.set(config, value);
@@ -272,7 +339,39 @@ absl::StatusOr<ServerConfig> ParseServerConfig(
         absl::StrCat("give the admin token either in ", kAdminTokenEnv,
                      " or by --admin-token-file, not both"));
   }
+  if (config.help || config.version) return config;
+  if (absl::Status status = CheckTransport(config); !status.ok()) {
+    return status;
+  }
   return config;
+}
+
+bool IsLoopbackListenAddress(absl::string_view listen) {
+  if (absl::StartsWith(listen, "unix:") ||
+      absl::StartsWith(listen, "unix-abstract:")) {
+    return true;
+  }
+  absl::string_view host = listen;
+  if (absl::StartsWith(listen, "[")) {  // [IPv6]:PORT
+    size_t close = listen.find(']');
+    if (close == absl::string_view::npos) return false;
+    host = listen.substr(1, close - 1);
+  } else if (size_t colon = listen.rfind(':');
+             colon != absl::string_view::npos) {
+    host = listen.substr(0, colon);
+  }
+  if (absl::EqualsIgnoreCase(host, "localhost")) return true;
+  const std::string text(host);
+  in_addr v4;
+  if (inet_pton(AF_INET, text.c_str(), &v4) == 1) {
+    return (ntohl(v4.s_addr) >> 24) == 127;
+  }
+  in6_addr v6;
+  if (inet_pton(AF_INET6, text.c_str(), &v6) == 1) {
+    return IN6_IS_ADDR_LOOPBACK(&v6) ||
+           (IN6_IS_ADDR_V4MAPPED(&v6) && v6.s6_addr[12] == 127);
+  }
+  return false;
 }
 
 std::string ServerConfigHelp() {

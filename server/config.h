@@ -6,6 +6,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "server/core/validation.h"
 
@@ -15,6 +16,15 @@ namespace evrouter {
 // flag and an environment variable; the flag wins over the variable.
 struct ServerConfig {
   std::string listen = "127.0.0.1:50051";
+  // Transport security: TLS with this PEM certificate chain and key when
+  // both are set (neither: plaintext); with `tls_client_ca` also clients
+  // must present a certificate signed by that CA (mTLS).
+  std::string tls_cert;
+  std::string tls_key;
+  std::string tls_client_ca;
+  // Plaintext is refused on a listen address other than loopback unless
+  // this is set.
+  bool allow_plaintext = false;
   std::string pg_dsn = "postgresql://postgres@127.0.0.1:5432/evrouter";
   int pg_pool_size = 4;
   core::PublishLimits limits;
@@ -53,10 +63,19 @@ struct ServerConfig {
 inline constexpr char kAdminTokenEnv[] = "EVROUTER_ADMIN_TOKEN";
 
 // Reads `getenv` first, then the flags (`--name value` or `--name=value`).
-// Errors name the flag or variable and the accepted form.
+// Errors name the flag or variable and the accepted form. Then checks the
+// settings together (unless --help or --version): --tls-cert and --tls-key
+// both or neither, --tls-client-ca only with them, and plaintext only on a
+// loopback address unless --allow-plaintext.
 absl::StatusOr<ServerConfig> ParseServerConfig(
     int argc, const char* const* argv,
     const std::function<const char*(const char*)>& getenv);
+
+// True when `listen` (HOST:PORT as gRPC takes it) can only be reached from
+// this machine: an IPv4 address in 127.0.0.0/8, [::1], localhost, or a
+// unix: socket. Hostnames other than localhost are never resolved, so they
+// count as reachable from elsewhere, as do 0.0.0.0 and [::].
+bool IsLoopbackListenAddress(absl::string_view listen);
 
 // The --help text: every flag with its variable, default and meaning.
 std::string ServerConfigHelp();

@@ -31,6 +31,7 @@
 #include "server/transport/call_auth.h"
 #include "server/transport/health_service.h"
 #include "server/transport/publisher_service.h"
+#include "server/transport/server_credentials.h"
 #include "server/transport/subscriber_service.h"
 #include "storage/migrations.h"
 #include "storage/pg_event_store.h"
@@ -139,8 +140,29 @@ absl::StatusOr<std::optional<std::string>> ReadAdminToken(
 // `shutdown` is notified by SIGINT/SIGTERM, also during startup.
 int Run(const ServerConfig& config, absl::Notification* shutdown) {
   const std::string masked_dsn = MaskDsnPassword(config.pg_dsn);
-  spdlog::info("evrouterd {} starting: listen={} pg_dsn={}", EVROUTER_VERSION,
-               config.listen, masked_dsn);
+  // The TLS files are read first: a bad one stops the server before it
+  // waits for Postgres.
+  absl::StatusOr<transport::ServerTransport> server_transport =
+      transport::NewServerTransport({.cert_chain = config.tls_cert,
+                                     .private_key = config.tls_key,
+                                     .client_ca = config.tls_client_ca});
+  if (!server_transport.ok()) {
+    spdlog::error("cannot set up TLS: {}",
+                  server_transport.status().ToString());
+    return 1;
+  }
+  spdlog::info("evrouterd {} starting: listen={} transport={} pg_dsn={}",
+               EVROUTER_VERSION, config.listen,
+               transport::TransportSecurityName(server_transport->security),
+               masked_dsn);
+  if (server_transport->security == transport::TransportSecurity::kPlaintext &&
+      !IsLoopbackListenAddress(config.listen)) {
+    spdlog::warn(
+        "serving plaintext on {}, which is not a loopback address "
+        "(--allow-plaintext): anyone on the network can read and send "
+        "requests; use --tls-cert and --tls-key",
+        config.listen);
+  }
   const absl::Time startup_deadline = absl::Now() + config.startup_timeout;
 
   absl::Status migrated = RetryWhileUnavailable(
@@ -266,8 +288,7 @@ int Run(const ServerConfig& config, absl::Notification* shutdown) {
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   int port = 0;
-  builder.AddListeningPort(config.listen, grpc::InsecureServerCredentials(),
-                           &port);
+  builder.AddListeningPort(config.listen, server_transport->credentials, &port);
   // gRPC sets SO_REUSEPORT by default: a second server on a busy port would
   // share it silently. Refuse instead.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # docker-compose.yml is valid and names the environment variables evrouterd
-# reads (EVROUTER_LISTEN, EVROUTER_PG_DSN). No Docker engine needed.
+# reads (EVROUTER_LISTEN, EVROUTER_PG_DSN), and its non-loopback listen
+# address comes with TLS or EVROUTER_ALLOW_PLAINTEXT. No Docker engine needed.
 #   compose_config_test.sh [REPO_ROOT]
 set -euo pipefail
 
@@ -56,6 +57,12 @@ if srcs:
 for name in sorted(set(re.findall(r"\b(EVROUTER_[A-Z0-9_]+)\b", text))):
     need(name in known, "evrouterd reads no variable " + name)
 need(re.search(r"EVROUTER_LISTEN:\s*['\"]?0\.0\.0\.0:50051", text), "EVROUTER_LISTEN is not 0.0.0.0:50051")
+# 0.0.0.0 is not loopback: evrouterd refuses to start there in plaintext
+# unless it is allowed, so either TLS (certificate and key) or the allowance.
+tls = all(re.search(r"\b%s:" % n, text) for n in ("EVROUTER_TLS_CERT", "EVROUTER_TLS_KEY"))
+plaintext_allowed = re.search(r"EVROUTER_ALLOW_PLAINTEXT:\s*['\"]?(true|1|yes|on)\b", text, re.I)
+need(tls or plaintext_allowed,
+     "EVROUTER_LISTEN is not loopback: set EVROUTER_TLS_CERT and EVROUTER_TLS_KEY, or EVROUTER_ALLOW_PLAINTEXT")
 need(re.search(r"EVROUTER_PG_DSN:\s*['\"]?postgres(ql)?://[^@\s]+@postgres:5432/", text),
      "EVROUTER_PG_DSN does not point at the postgres service")
 need("service_healthy" in text, "evrouterd does not wait for a healthy postgres")

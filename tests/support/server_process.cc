@@ -158,6 +158,7 @@ absl::Status ServerProcess::Start(absl::Duration within) {
       client::ClientOptions options;
       options.server = address_;
       options.token = admin_token_;
+      options.tls = client_tls_;
       client_ = std::make_unique<client::Client>(options);
     }
     absl::StatusOr<grpc::health::v1::HealthCheckResponse::ServingStatus>

@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -64,6 +65,9 @@ class ServerProcess {
   // A client for this server (10 s deadline per call); a new one after each
   // Start(), so references do not survive a restart.
   client::Client& client() { return *client_; }
+  // The TLS options client() gets from the next Start() on (for a server
+  // started with --tls-cert); plaintext by default.
+  void set_client_tls(client::TlsOptions tls) { client_tls_ = std::move(tls); }
   // Everything the server logged so far.
   std::string Log() const;
   // The first sanitizer report (ASan, LSan, UBSan) in the log, from its first
@@ -78,6 +82,7 @@ class ServerProcess {
   std::string admin_token_ = kTestAdminToken;
   pid_t pid_ = -1;
   std::unique_ptr<client::Client> client_;
+  client::TlsOptions client_tls_;
 };
 
 // Resident memory of process `pid` (VmRSS in /proc) in KiB; -1 when it

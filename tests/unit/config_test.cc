@@ -3,11 +3,13 @@
 #include <map>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -40,6 +42,10 @@ TEST(ServerConfigTest, Defaults) {
   absl::StatusOr<ServerConfig> config = Parse({});
   ASSERT_TRUE(config.ok()) << config.status();
   EXPECT_EQ(config->listen, "127.0.0.1:50051");
+  EXPECT_EQ(config->tls_cert, "");
+  EXPECT_EQ(config->tls_key, "");
+  EXPECT_EQ(config->tls_client_ca, "");
+  EXPECT_FALSE(config->allow_plaintext);
   EXPECT_EQ(config->pg_dsn, "postgresql://postgres@127.0.0.1:5432/evrouter");
   EXPECT_EQ(config->pg_pool_size, 4);
   EXPECT_EQ(config->limits.max_payload_bytes, 1u << 20);
@@ -66,6 +72,12 @@ TEST(ServerConfigTest, FlagsWithSeparateAndInlineValues) {
   absl::StatusOr<ServerConfig> config = Parse({
       "--listen",
       "0.0.0.0:7000",
+      "--tls-cert",
+      "server.pem",
+      "--tls-key=server.key",
+      "--tls-client-ca",
+      "ca.pem",
+      "--allow-plaintext",
       "--pg-dsn=host=db user=x",
       "--pg-pool-size",
       "16",
@@ -96,6 +108,10 @@ TEST(ServerConfigTest, FlagsWithSeparateAndInlineValues) {
   });
   ASSERT_TRUE(config.ok()) << config.status();
   EXPECT_EQ(config->listen, "0.0.0.0:7000");
+  EXPECT_EQ(config->tls_cert, "server.pem");
+  EXPECT_EQ(config->tls_key, "server.key");
+  EXPECT_EQ(config->tls_client_ca, "ca.pem");
+  EXPECT_TRUE(config->allow_plaintext);
   EXPECT_EQ(config->pg_dsn, "host=db user=x");  // only the first '=' splits
   EXPECT_EQ(config->pg_pool_size, 16);
   EXPECT_EQ(config->limits.max_payload_bytes, 2048u);
@@ -120,6 +136,10 @@ TEST(ServerConfigTest, FlagsWithSeparateAndInlineValues) {
 TEST(ServerConfigTest, EnvironmentVariables) {
   absl::StatusOr<ServerConfig> config =
       Parse({}, {{"EVROUTER_LISTEN", "[::]:9000"},
+                 {"EVROUTER_TLS_CERT", "/etc/evrouter/server.pem"},
+                 {"EVROUTER_TLS_KEY", "/etc/evrouter/server.key"},
+                 {"EVROUTER_TLS_CLIENT_CA", "/etc/evrouter/ca.pem"},
+                 {"EVROUTER_ALLOW_PLAINTEXT", "true"},
                  {"EVROUTER_PG_DSN", "postgresql://u@h/db"},
                  {"EVROUTER_PG_POOL_SIZE", "2"},
                  {"EVROUTER_MAX_PAYLOAD_BYTES", "10"},
@@ -139,6 +159,10 @@ TEST(ServerConfigTest, EnvironmentVariables) {
                  {"EVROUTER_LOG_LEVEL", "off"}});
   ASSERT_TRUE(config.ok()) << config.status();
   EXPECT_EQ(config->listen, "[::]:9000");
+  EXPECT_EQ(config->tls_cert, "/etc/evrouter/server.pem");
+  EXPECT_EQ(config->tls_key, "/etc/evrouter/server.key");
+  EXPECT_EQ(config->tls_client_ca, "/etc/evrouter/ca.pem");
+  EXPECT_TRUE(config->allow_plaintext);
   EXPECT_EQ(config->pg_dsn, "postgresql://u@h/db");
   EXPECT_EQ(config->pg_pool_size, 2);
   EXPECT_EQ(config->limits.max_payload_bytes, 10u);
@@ -214,6 +238,10 @@ TEST(ServerConfigTest, BadValuesNameTheFlagOrVariable) {
       {{"--health-check-interval=5ms"}, {}, "--health-check-interval: '5ms'"},
       {{"--log-level=loud"}, {}, "--log-level: 'loud'"},
       {{"--listen="}, {}, "--listen: ''"},
+      {{"--tls-cert="}, {}, "--tls-cert: ''"},
+      {{},
+       {{"EVROUTER_ALLOW_PLAINTEXT", "maybe"}},
+       "EVROUTER_ALLOW_PLAINTEXT: 'maybe'"},
       {{}, {{"EVROUTER_MAX_HEADERS", "x"}}, "EVROUTER_MAX_HEADERS: 'x'"},
       {{}, {{"EVROUTER_DEDUP_WINDOW", "1 min"}}, "EVROUTER_DEDUP_WINDOW: "},
       {{}, {{"EVROUTER_LOG_LEVEL", "INFO"}}, "EVROUTER_LOG_LEVEL: 'INFO'"},
@@ -249,8 +277,8 @@ TEST(ServerConfigTest, PositionalArgumentIsRejected) {
 }
 
 TEST(ServerConfigTest, SwitchWithAValueIsRejected) {
-  for (std::string flag :
-       {"--help=yes", "--migrate-only=true", "--version=1"}) {
+  for (std::string flag : {"--help=yes", "--migrate-only=true", "--version=1",
+                           "--allow-plaintext=true"}) {
     absl::StatusOr<ServerConfig> config = Parse({flag});
     EXPECT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument)
         << flag;
@@ -310,6 +338,10 @@ TEST(ServerConfigTest, HelpMentionsEveryVariableAndFlag) {
               }).ok());
   const std::set<std::string> documented = {
       "EVROUTER_LISTEN",
+      "EVROUTER_TLS_CERT",
+      "EVROUTER_TLS_KEY",
+      "EVROUTER_TLS_CLIENT_CA",
+      "EVROUTER_ALLOW_PLAINTEXT",
       "EVROUTER_PG_DSN",
       "EVROUTER_PG_POOL_SIZE",
       "EVROUTER_MAX_PAYLOAD_BYTES",
@@ -341,6 +373,10 @@ TEST(ServerConfigTest, HelpMentionsEveryVariableAndFlag) {
   for (const char* flag : {"--admin-token-file",
                            "--no-auth",
                            "--listen",
+                           "--tls-cert",
+                           "--tls-key",
+                           "--tls-client-ca",
+                           "--allow-plaintext",
                            "--pg-dsn",
                            "--pg-pool-size",
                            "--max-payload-bytes",
@@ -367,6 +403,106 @@ TEST(ServerConfigTest, HelpMentionsEveryVariableAndFlag) {
                            "--help"}) {
     EXPECT_THAT(help, HasSubstr(flag));
   }
+}
+
+TEST(ServerConfigTest, TlsCertificateAndKeyGoTogether) {
+  for (const auto& [args, env] :
+       std::vector<std::pair<std::vector<std::string>,
+                             std::map<std::string, std::string>>>{
+           {{"--tls-cert", "server.pem"}, {}},
+           {{"--tls-key", "server.key"}, {}},
+           {{}, {{"EVROUTER_TLS_CERT", "server.pem"}}},
+           {{"--tls-key", "server.key", "--tls-client-ca", "ca.pem"}, {}},
+       }) {
+    absl::StatusOr<ServerConfig> config = Parse(args, env);
+    EXPECT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(Message(config), HasSubstr("--tls-cert and --tls-key"));
+  }
+  absl::StatusOr<ServerConfig> both =
+      Parse({"--tls-cert", "server.pem"}, {{"EVROUTER_TLS_KEY", "server.key"}});
+  ASSERT_TRUE(both.ok()) << both.status();
+  EXPECT_EQ(both->tls_cert, "server.pem");
+  EXPECT_EQ(both->tls_key, "server.key");
+}
+
+TEST(ServerConfigTest, TlsClientCaNeedsTheCertificateAndKey) {
+  absl::StatusOr<ServerConfig> config = Parse({"--tls-client-ca", "ca.pem"});
+  EXPECT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(Message(config), StartsWith("--tls-client-ca needs --tls-cert"));
+
+  config = Parse({"--tls-client-ca", "ca.pem", "--tls-cert", "server.pem",
+                  "--tls-key", "server.key"});
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->tls_client_ca, "ca.pem");
+}
+
+TEST(ServerConfigTest, LoopbackListenAddresses) {
+  for (const char* loopback :
+       {"127.0.0.1:50051", "127.0.0.2:0", "127.255.255.254:1", "[::1]:0",
+        "localhost:50051", "LocalHost:0", "[::ffff:127.0.0.1]:50051",
+        "unix:/run/evrouter.sock"}) {
+    EXPECT_TRUE(IsLoopbackListenAddress(loopback)) << loopback;
+  }
+  for (const char* other :
+       {"0.0.0.0:50051", "10.1.2.3:50051", "128.0.0.1:50051", "1.127.0.0:50051",
+        "[::]:50051", "[2001:db8::1]:50051", "[::ffff:10.0.0.1]:50051",
+        ":50051", "evrouter.example.com:50051", "localhost.example.com:50051",
+        "127.0.0.1.nip.io:50051", "[::1:50051", ""}) {
+    EXPECT_FALSE(IsLoopbackListenAddress(other)) << other;
+  }
+}
+
+TEST(ServerConfigTest, PlaintextOnlyOnLoopbackUnlessAllowed) {
+  for (const char* loopback : {"127.0.0.2:0", "[::1]:0", "localhost:0"}) {
+    absl::StatusOr<ServerConfig> config = Parse({"--listen", loopback});
+    EXPECT_TRUE(config.ok()) << loopback << ": " << config.status();
+  }
+  for (const char* other :
+       {"0.0.0.0:50051", "10.1.2.3:50051", "[::]:50051", "db-host:50051"}) {
+    SCOPED_TRACE(other);
+    absl::StatusOr<ServerConfig> config = Parse({"--listen", other});
+    EXPECT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(Message(config),
+                StartsWith(absl::StrCat("--listen ", other,
+                                        " is not a loopback address")));
+    EXPECT_THAT(Message(config), HasSubstr("--tls-cert and --tls-key"));
+    EXPECT_THAT(Message(config), HasSubstr("--allow-plaintext"));
+    EXPECT_THAT(Message(config), HasSubstr("EVROUTER_ALLOW_PLAINTEXT=true"));
+    // The same from the environment.
+    EXPECT_EQ(Parse({}, {{"EVROUTER_LISTEN", other}}).status().code(),
+              absl::StatusCode::kInvalidArgument);
+
+    EXPECT_TRUE(Parse({"--listen", other, "--allow-plaintext"}).ok());
+    EXPECT_TRUE(Parse({}, {{"EVROUTER_LISTEN", other},
+                           {"EVROUTER_ALLOW_PLAINTEXT", "1"}})
+                    .ok());
+    EXPECT_TRUE(Parse({"--listen", other, "--tls-cert", "server.pem",
+                       "--tls-key", "server.key"})
+                    .ok());
+  }
+  // --help and --version answer whatever else is set.
+  EXPECT_TRUE(Parse({"--listen", "0.0.0.0:1", "--help"}).ok());
+  EXPECT_TRUE(Parse({"--tls-cert", "server.pem", "--version"}).ok());
+}
+
+TEST(ServerConfigTest, AllowPlaintextVariableTakesABoolean) {
+  for (const char* yes : {"true", "1", "yes", "on", "TRUE", "Yes"}) {
+    absl::StatusOr<ServerConfig> config =
+        Parse({}, {{"EVROUTER_ALLOW_PLAINTEXT", yes}});
+    ASSERT_TRUE(config.ok()) << yes << ": " << config.status();
+    EXPECT_TRUE(config->allow_plaintext) << yes;
+  }
+  for (const char* no : {"false", "0", "no", "off", "False"}) {
+    absl::StatusOr<ServerConfig> config =
+        Parse({}, {{"EVROUTER_ALLOW_PLAINTEXT", no}});
+    ASSERT_TRUE(config.ok()) << no << ": " << config.status();
+    EXPECT_FALSE(config->allow_plaintext) << no;
+  }
+  // The flag wins over the variable.
+  absl::StatusOr<ServerConfig> config =
+      Parse({"--allow-plaintext"}, {{"EVROUTER_ALLOW_PLAINTEXT", "false"}});
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_TRUE(config->allow_plaintext);
 }
 
 }  // namespace
