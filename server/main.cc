@@ -1,7 +1,6 @@
 // evrouterd: flags and environment, logging, wiring. The only place that
 // knows every module.
 #include <google/protobuf/stubs/logging.h>
-#include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/grpcpp.h>
 #include <pthread.h>
 #include <signal.h>
@@ -25,6 +24,7 @@
 #include "server/transport/admin_service.h"
 #include "server/transport/health_service.h"
 #include "server/transport/publisher_service.h"
+#include "server/transport/reflection_service.h"
 #include "server/transport/subscriber_service.h"
 #include "storage/migrations.h"
 #include "storage/pg_event_store.h"
@@ -177,8 +177,13 @@ int Run(const ServerConfig& config, absl::Notification* shutdown) {
   transport::HealthService health(
       {"evrouter.v1.Publisher", "evrouter.v1.Admin", "evrouter.v1.Subscriber"},
       &calls);
+  // No authentication yet: every caller may use reflection.
+  transport::ReflectionService reflection(
+      {"evrouter.v1.Publisher", "evrouter.v1.Admin", "evrouter.v1.Subscriber",
+       "grpc.health.v1.Health", transport::kReflectionV1Service,
+       transport::kReflectionV1alphaService},
+      &calls, /*authenticate=*/nullptr);
 
-  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   int port = 0;
   builder.AddListeningPort(config.listen, grpc::InsecureServerCredentials(),
@@ -192,6 +197,8 @@ int Run(const ServerConfig& config, absl::Notification* shutdown) {
   builder.RegisterService(&admin);
   builder.RegisterService(&subscriber);
   builder.RegisterService(&health);
+  builder.RegisterService(reflection.v1());
+  builder.RegisterService(reflection.v1alpha());
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
     spdlog::error("cannot listen on {}", config.listen);
@@ -221,6 +228,7 @@ int Run(const ServerConfig& config, absl::Notification* shutdown) {
   calls.StartDrain();
   publisher.EndStreams();
   subscriber.EndStreams();
+  reflection.EndStreams();
   if (!calls.WaitIdle(config.shutdown_grace)) {
     spdlog::warn("calls still in progress after {}; cancelling them",
                  absl::FormatDuration(config.shutdown_grace));
