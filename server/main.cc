@@ -1,7 +1,6 @@
 // evrouterd: flags and environment, logging, wiring. The only place that
 // knows every module.
 #include <google/protobuf/stubs/logging.h>
-#include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/grpcpp.h>
 #include <pthread.h>
 #include <signal.h>
@@ -31,7 +30,9 @@
 #include "server/transport/call_auth.h"
 #include "server/transport/health_service.h"
 #include "server/transport/publisher_service.h"
+#include "server/transport/reflection_service.h"
 #include "server/transport/server_credentials.h"
+#include "server/transport/status.h"
 #include "server/transport/subscriber_service.h"
 #include "storage/migrations.h"
 #include "storage/pg_event_store.h"
@@ -284,8 +285,18 @@ int Run(const ServerConfig& config, absl::Notification* shutdown) {
   transport::HealthService health(
       {"evrouter.v1.Publisher", "evrouter.v1.Admin", "evrouter.v1.Subscriber"},
       &calls);
+  // Any valid token may use reflection (grpcurl / buf curl with -H).
+  transport::ReflectionService reflection(
+      {"evrouter.v1.Publisher", "evrouter.v1.Admin", "evrouter.v1.Subscriber",
+       "grpc.health.v1.Health", transport::kReflectionV1Service,
+       transport::kReflectionV1alphaService},
+      &calls, [&auth](grpc::CallbackServerContext* context) {
+        absl::StatusOr<core::Caller> caller = auth.Authenticate(
+            *context, "/grpc.reflection/ServerReflectionInfo");
+        return caller.ok() ? grpc::Status::OK
+                           : transport::ToGrpcStatus(caller.status());
+      });
 
-  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   int port = 0;
   builder.AddListeningPort(config.listen, server_transport->credentials, &port);
@@ -298,6 +309,8 @@ int Run(const ServerConfig& config, absl::Notification* shutdown) {
   builder.RegisterService(&admin);
   builder.RegisterService(&subscriber);
   builder.RegisterService(&health);
+  builder.RegisterService(reflection.v1());
+  builder.RegisterService(reflection.v1alpha());
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
     spdlog::error("cannot listen on {}", config.listen);
@@ -327,6 +340,7 @@ int Run(const ServerConfig& config, absl::Notification* shutdown) {
   calls.StartDrain();
   publisher.EndStreams();
   subscriber.EndStreams();
+  reflection.EndStreams();
   if (!calls.WaitIdle(config.shutdown_grace)) {
     spdlog::warn("calls still in progress after {}; cancelling them",
                  absl::FormatDuration(config.shutdown_grace));
