@@ -81,9 +81,29 @@ for m in \
     evrouter.v1.Admin/SeekConsumer evrouter.v1.Admin/DeleteConsumer \
     evrouter.v1.Admin/GetStats evrouter.v1.Subscriber/Subscribe \
     evrouter.v1.Subscriber/Fetch evrouter.v1.Subscriber/Ack \
-    grpc.health.v1.Health/Check grpc.health.v1.Health/Watch; do
+    grpc.health.v1.Health/Check grpc.health.v1.Health/Watch \
+    evrouter.v1.Admin/CreateUser evrouter.v1.Admin/ListUsers \
+    evrouter.v1.Admin/DeleteUser evrouter.v1.Admin/GrantPermission \
+    evrouter.v1.Admin/RevokePermission evrouter.v1.Admin/IssueToken \
+    evrouter.v1.Admin/RevokeToken; do
   grep -qxF "$m" "$out" || evr_fail "method $m not listed by reflection: $(cat "$out")"
 done
+# The same tool through the older protocol grpcurl speaks (v1alpha).
+evr_buf --reflect-protocol grpc-v1alpha --list-methods "$url" >"$out" 2>"$err" \
+  || evr_fail "v1alpha reflection failed: $(cat "$err")"
+grep -qxF evrouter.v1.Publisher/Publish "$out" || evr_fail "v1alpha lists no Publish"
+
+# --- authentication: reflection and calls need a token; health does not -----
+if evr_buf_anonymous --list-methods "$url" >"$out" 2>"$err"; then
+  evr_fail "reflection without a token succeeded"
+fi
+grep -qiE "unauthenticated|not authenticated" "$err" || evr_fail "reflection without a token: $(cat "$err")"
+# (The schema comes through reflection with the token; the call has none.)
+if evr_buf_anonymous --reflect-header "authorization: Bearer $EVR_ADMIN_TOKEN" \
+    -d '{}' "$url/evrouter.v1.Admin/ListExchanges" >"$out" 2>"$err"; then
+  evr_fail "ListExchanges without a token succeeded"
+fi
+grep -qiE "unauthenticated|not authenticated" "$err" || evr_fail "ListExchanges without a token: $(cat "$err")"
 
 # --- health -----------------------------------------------------------------
 ok grpc.health.v1.Health/Check '{}'

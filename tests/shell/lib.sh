@@ -64,7 +64,7 @@ evr_free_port() {
 
 evr_buf() {
   "$EVROUTER_BUF" curl --protocol grpc --http2-prior-knowledge --timeout 30s \
-    -H "authorization: Bearer $EVR_ADMIN_TOKEN" "$@"
+    -H "authorization: Bearer $EVR_ADMIN_TOKEN" --reflect-header '*' "$@"
 }
 
 evr_buf_anonymous() {
