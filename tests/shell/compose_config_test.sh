@@ -46,7 +46,8 @@ known = {
     "EVROUTER_MAX_BATCH_EVENTS", "EVROUTER_MAX_MESSAGE_BYTES", "EVROUTER_MAX_PENDING_BYTES",
     "EVROUTER_DEDUP_WINDOW", "EVROUTER_STARTUP_TIMEOUT", "EVROUTER_LOG_LEVEL",
 }
-srcs = glob.glob(os.path.join(root, "server", "**", "*.cc"), recursive=True)
+srcs = [p for ext in ("*.cc", "*.h")
+        for p in glob.glob(os.path.join(root, "server", "**", ext), recursive=True)]
 if srcs:
     body = "".join(open(p, errors="replace").read() for p in srcs)
     in_sources = set(re.findall(r'"(EVROUTER_[A-Z0-9_]+)"', body))
