@@ -31,12 +31,15 @@ std::string HelpText() {
           "  --help, -h           print this help",
           "",
           "Credentials (the first one given wins, in this order):",
-          "  --token TOKEN        send TOKEN (evr_...) with every call",
-          "  env EVROUTER_TOKEN   the same",
+          "  --token TOKEN        send TOKEN (evr_...) with every call; other "
+          "local users",
+          "                       can see it in ps, the sources below they "
+          "cannot",
+          "  env EVROUTER_TOKEN   the token",
           "  --token-file FILE    read the token from FILE (surrounding "
           "whitespace trimmed)",
           "  env EVROUTER_TOKEN_FILE",
-          "                       the same",
+          "                       the token file",
           "  ${XDG_CONFIG_HOME:-$HOME/.config}/evrouter/token",
           "                       read when it exists; without any token "
           "the server",
