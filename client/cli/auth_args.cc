@@ -12,13 +12,15 @@ namespace {
 
 constexpr char kTokenPrefix[] = "evr_";
 constexpr size_t kTokenPrefixLength = 4;
-constexpr size_t kTokenIdLength = 12;
+constexpr size_t kMaxTokenIdLength = 64;
 
+// An issued token's id is 12 hex digits; the server's bootstrap token has
+// the id "bootstrap".
 bool IsTokenId(std::string_view text) {
-  return text.size() == kTokenIdLength &&
+  return !text.empty() && text.size() <= kMaxTokenIdLength &&
          std::all_of(text.begin(), text.end(), [](char c) {
            return absl::ascii_isdigit(static_cast<unsigned char>(c)) ||
-                  (c >= 'a' && c <= 'f');
+                  (c >= 'a' && c <= 'z');
          });
 }
 
@@ -79,27 +81,23 @@ absl::StatusOr<evrouter::v1::Permission> PermissionFromFlag(
 }
 
 absl::StatusOr<std::string> TokenIdFromArgument(std::string_view text) {
-  const std::string lower = absl::AsciiStrToLower(std::string(text));
-  if (absl::StartsWith(lower, kTokenPrefix)) {
-    const std::string_view rest =
-        std::string_view(lower).substr(kTokenPrefixLength);
+  if (absl::StartsWith(absl::AsciiStrToLower(std::string(text)),
+                       kTokenPrefix)) {
+    const std::string_view rest = text.substr(kTokenPrefixLength);
     const size_t underscore = rest.find('_');
-    const std::string id(rest.substr(0, underscore));
-    if (underscore == std::string_view::npos || !IsTokenId(id) ||
+    if (underscore == std::string_view::npos ||
+        !IsTokenId(rest.substr(0, underscore)) ||
         underscore + 1 == rest.size()) {
       return absl::InvalidArgumentError(
-          "token revoke: the token given is not evr_<id>_<secret> with a "
-          "12-hex-digit id");
+          "token revoke: the token given is not evr_<id>_<secret>");
     }
-    return id;
+    return std::string(rest.substr(0, underscore));
   }
-  if (IsTokenId(lower)) return lower;
+  if (IsTokenId(text)) return std::string(text);
+  // Not quoted: it may be a token's secret part.
   return absl::InvalidArgumentError(
-      absl::StrCat("token revoke: ",
-                   MayBeToken(text) ? std::string("the argument")
-                                    : absl::StrCat("'", std::string(text), "'"),
-                   " is neither a token id (12 hex digits) nor a token "
-                   "(evr_<id>_<secret>)"));
+      "token revoke: the argument is neither a token id (lowercase letters "
+      "and digits, as 'user list' shows) nor a token (evr_<id>_<secret>)");
 }
 
 bool MayBeToken(std::string_view text) {

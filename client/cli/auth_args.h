@@ -23,9 +23,9 @@ absl::StatusOr<evrouter::v1::Permission> ParsePermission(
 absl::StatusOr<evrouter::v1::Permission> PermissionFromFlag(
     std::string_view flag, const std::string& value);
 
-// The public id of a token from `text`: the id itself (12 hex digits) or a
-// whole token "evr_<id>_<secret>". INVALID_ARGUMENT otherwise; the message
-// never quotes something that looks like a token.
+// The public id of a token from `text`: the id itself (lowercase letters
+// and digits, as User.tokens shows it) or a whole token "evr_<id>_<secret>".
+// INVALID_ARGUMENT otherwise; the message never quotes `text`.
 absl::StatusOr<std::string> TokenIdFromArgument(std::string_view text);
 
 // True when `text` may be a token or part of one ("evr_" anywhere), so

@@ -643,8 +643,8 @@ TEST(CliArgsTest, UserAndTokenUsages) {
          EXPECT_EQ(a.command, Command::kTokenRevoke);
          EXPECT_EQ(a.token_id, "0123456789ab");
        }},
-      {{"token", "revoke", "0123456789AB"},
-       [](const CliArgs& a) { EXPECT_EQ(a.token_id, "0123456789ab"); }},
+      {{"token", "revoke", "bootstrap"},
+       [](const CliArgs& a) { EXPECT_EQ(a.token_id, "bootstrap"); }},
       {{"token", "revoke", kWholeToken},
        [](const CliArgs& a) { EXPECT_EQ(a.token_id, "0123456789ab"); }},
       // A secret may hold '_' and '-'; the id ends at the first '_'.
@@ -707,11 +707,15 @@ TEST(CliArgsTest, BadUserTokenAndCredentialUsages) {
       {{"token", "issue", "a", "b"},
        "wrong number of arguments for 'token issue'"},
       {{"token", "revoke"}, "wrong number of arguments for 'token revoke'"},
-      {{"token", "revoke", "abc"},
-       "token revoke: 'abc' is neither a token id (12 hex digits) nor a token "
-       "(evr_<id>_<secret>)"},
-      {{"token", "revoke", "0123456789ag"}, "is neither a token id"},
-      {{"token", "revoke", "evr_0123_secret"},
+      {{"token", "revoke", "0123456789AB"},
+       "token revoke: the argument is neither a token id (lowercase letters "
+       "and digits, as 'user list' shows) nor a token (evr_<id>_<secret>)"},
+      {{"token", "revoke", "a_b"}, "is neither a token id"},
+      {{"token", "revoke", ""}, "is neither a token id"},
+      {{"token", "revoke", std::string(65, 'a')}, "is neither a token id"},
+      {{"token", "revoke", "evr_0123-4_secret"},
+       "token revoke: the token given is not evr_<id>_<secret>"},
+      {{"token", "revoke", "evr__secret"},
        "token revoke: the token given is not evr_<id>_<secret>"},
       {{"token", "revoke", "evr_0123456789ab"},
        "token revoke: the token given is not evr_<id>_<secret>"},
@@ -751,9 +755,10 @@ TEST(CliArgsTest, UsageErrorsNeverQuoteAToken) {
            {"--token", token, "exchange", "rename"},
            {"user", token},
            {"token", token},
-           {"token", "revoke", "evr_xyz_" + secret},
+           {"token", "revoke", "evr_XYZ_" + secret},
            {"token", "revoke", "EVR_0123456789ab"},
            {"token", "revoke", secret + "evr_"},
+           {"token", "revoke", secret},
            {"--tls-cert", "c", "--token", token, "health"},
        }) {
     absl::StatusOr<CliArgs> args = Parse(argv);
