@@ -179,20 +179,38 @@ bg_wait() {
 timeout 30 psql "$EVROUTER_TEST_PG_DSN" -q -v ON_ERROR_STOP=1 \
   -c "CREATE DATABASE \"$DB\"" >/dev/null || fail "cannot create database $DB"
 
-PORT=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
-ADDR="127.0.0.1:$PORT"
-EVROUTER_ADMIN_TOKEN="$ADMIN_TOKEN" "$EVROUTERD" --listen "$ADDR" --pg-dsn "$DSN" \
-  >"$WORK/server.log" 2>&1 &
-SERVER_PID=$!
+# Starts evrouterd with the admin token and the extra flags "$@" on a free
+# port of the database; sets ADDR and SERVER_PID. Its log goes to
+# $WORK/server.log.
+start_server() {
+  local port
+  port=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
+  ADDR="127.0.0.1:$port"
+  EVROUTER_ADMIN_TOKEN="$ADMIN_TOKEN" "$EVROUTERD" --listen "$ADDR" --pg-dsn "$DSN" "$@" \
+    >>"$WORK/server.log" 2>&1 &
+  SERVER_PID=$!
+}
 
-# Wait for SERVING, polling for up to 30 s.
-deadline=$((SECONDS + 30))
-until timeout 5 "$EVROUTER" --server "$ADDR" --timeout 1s health \
-  >/dev/null 2>&1; do
-  kill -0 "$SERVER_PID" 2>/dev/null || fail "evrouterd exited during startup"
-  ((SECONDS < deadline)) || fail "evrouterd not SERVING within 30 s"
-  sleep 0.1
-done
+# Waits for SERVING, polling `evrouter "$@" health` for up to 30 s.
+wait_serving() {
+  local deadline=$((SECONDS + 30))
+  until timeout 5 "$EVROUTER" --server "$ADDR" --timeout 1s "$@" health \
+    >/dev/null 2>&1; do
+    kill -0 "$SERVER_PID" 2>/dev/null || fail "evrouterd exited during startup"
+    ((SECONDS < deadline)) || fail "evrouterd not SERVING within 30 s"
+    sleep 0.1
+  done
+}
+
+# Stops evrouterd (SIGTERM) and waits for it.
+stop_server() {
+  kill "$SERVER_PID" 2>/dev/null || true
+  wait "$SERVER_PID" 2>/dev/null || true
+  SERVER_PID=""
+}
+
+start_server
+wait_serving
 
 cli health
 expect_rc 0 health
@@ -758,5 +776,56 @@ expect_err_has "evrouter: missing token command (issue, revoke)"
 cli --tls-cert "$WORK/svc.token" exchange list
 expect_rc 2 tls-cert without tls-key
 expect_err_has "a client certificate needs both --tls-cert FILE and --tls-key FILE"
+
+# --- TLS and mTLS --------------------------------------------------------------
+# The same database behind a TLS, then an mTLS server; certificates from the
+# test CA (tests/support/make_test_certs.sh).
+CERTS="$WORK/certs"
+bash "$(dirname "${BASH_SOURCE[0]}")/../support/make_test_certs.sh" "$CERTS" >/dev/null 2>&1 ||
+  fail "cannot make test certificates"
+stop_server
+start_server --tls-cert "$CERTS/server.pem" --tls-key "$CERTS/server.key"
+wait_serving --tls-ca "$CERTS/ca.pem"
+cli --tls-ca "$CERTS/ca.pem" exchange get orders
+expect_rc 0 exchange get over TLS with --tls-ca
+expect_out_has "name:        orders"
+EVROUTER_TLS_CA="$CERTS/ca.pem" cli exchange get orders
+expect_rc 0 exchange get over TLS with EVROUTER_TLS_CA
+cli exchange get orders
+expect_rc 1 plaintext call to a TLS server
+expect_err_has "evrouter: UNAVAILABLE: "
+cli --tls-ca "$CERTS/other-ca.pem" exchange get orders
+expect_rc 1 TLS with the wrong CA
+expect_err_has "evrouter: UNAVAILABLE: "
+cli --tls exchange get orders
+expect_rc 1 TLS with the system roots and a test CA server
+expect_err_has "evrouter: UNAVAILABLE: "
+cli --tls-ca "$WORK/missing.pem" exchange get orders
+expect_rc 1 TLS with a missing CA file
+expect_err_has "evrouter: NOT_FOUND: cannot read the CA certificate file $WORK/missing.pem"
+
+stop_server
+start_server --tls-cert "$CERTS/server.pem" --tls-key "$CERTS/server.key" \
+  --tls-client-ca "$CERTS/ca.pem"
+wait_serving --tls-ca "$CERTS/ca.pem" --tls-cert "$CERTS/client.pem" --tls-key "$CERTS/client.key"
+cli --tls-ca "$CERTS/ca.pem" --tls-cert "$CERTS/client.pem" --tls-key "$CERTS/client.key" \
+  exchange get orders
+expect_rc 0 exchange get over mTLS with flags
+expect_out_has "name:        orders"
+EVROUTER_TLS_CA="$CERTS/ca.pem" EVROUTER_TLS_CERT="$CERTS/client.pem" \
+  EVROUTER_TLS_KEY="$CERTS/client.key" cli exchange get orders
+expect_rc 0 exchange get over mTLS with EVROUTER_TLS_*
+cli --tls-ca "$CERTS/ca.pem" exchange get orders
+expect_rc 1 mTLS server without a client certificate
+expect_err_has "evrouter: UNAVAILABLE: "
+cli --tls-ca "$CERTS/ca.pem" --tls-cert "$CERTS/other-client.pem" \
+  --tls-key "$CERTS/other-client.key" exchange get orders
+expect_rc 1 mTLS with a client certificate of another CA
+expect_err_has "evrouter: UNAVAILABLE: "
+# mTLS does not replace the token.
+EVROUTER_TOKEN='' cli --tls-ca "$CERTS/ca.pem" --tls-cert "$CERTS/client.pem" \
+  --tls-key "$CERTS/client.key" exchange get orders
+expect_rc 1 mTLS without a token
+expect_err_has "evrouter: UNAUTHENTICATED: "
 
 echo "PASS: CliE2E.ExchangeAndPublish"
