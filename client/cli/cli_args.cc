@@ -11,6 +11,8 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "client/cli/auth_args.h"
+#include "client/cli/credentials.h"
 #include "client/proto_time.h"
 
 namespace evrouter::cli {
@@ -24,18 +26,23 @@ struct FlagSpec {
 };
 
 constexpr FlagSpec kFlags[] = {
-    {"server", FlagKind::kValue},     {"json", FlagKind::kBool},
-    {"timeout", FlagKind::kValue},    {"help", FlagKind::kBool},
-    {"kind", FlagKind::kValue},       {"type", FlagKind::kValue},
-    {"source", FlagKind::kValue},     {"content-type", FlagKind::kValue},
-    {"header", FlagKind::kValue},     {"id", FlagKind::kValue},
-    {"exchange", FlagKind::kValue},   {"binding", FlagKind::kValue},
-    {"limit-size", FlagKind::kValue}, {"from-earliest", FlagKind::kBool},
-    {"queue", FlagKind::kValue},      {"offset", FlagKind::kValue},
-    {"time", FlagKind::kValue},       {"consumer", FlagKind::kValue},
-    {"from", FlagKind::kValue},       {"max-in-flight", FlagKind::kValue},
-    {"takeover", FlagKind::kBool},    {"limit", FlagKind::kValue},
-    {"wait", FlagKind::kValue},
+    {"server", FlagKind::kValue},      {"json", FlagKind::kBool},
+    {"timeout", FlagKind::kValue},     {"help", FlagKind::kBool},
+    {"kind", FlagKind::kValue},        {"type", FlagKind::kValue},
+    {"source", FlagKind::kValue},      {"content-type", FlagKind::kValue},
+    {"header", FlagKind::kValue},      {"id", FlagKind::kValue},
+    {"exchange", FlagKind::kValue},    {"binding", FlagKind::kValue},
+    {"limit-size", FlagKind::kValue},  {"from-earliest", FlagKind::kBool},
+    {"queue", FlagKind::kValue},       {"offset", FlagKind::kValue},
+    {"time", FlagKind::kValue},        {"consumer", FlagKind::kValue},
+    {"from", FlagKind::kValue},        {"max-in-flight", FlagKind::kValue},
+    {"takeover", FlagKind::kBool},     {"limit", FlagKind::kValue},
+    {"wait", FlagKind::kValue},        {"token", FlagKind::kValue},
+    {"token-file", FlagKind::kValue},  {"tls", FlagKind::kBool},
+    {"tls-ca", FlagKind::kValue},      {"tls-cert", FlagKind::kValue},
+    {"tls-key", FlagKind::kValue},     {"admin", FlagKind::kBool},
+    {"publish", FlagKind::kValue},     {"subscribe", FlagKind::kValue},
+    {"description", FlagKind::kValue},
 };
 
 // The commands each command-specific flag applies to; a flag not listed
@@ -66,34 +73,53 @@ constexpr FlagScope kFlagScopes[] = {
     {"takeover", Command::kSubscribe},
     {"limit", Command::kSubscribe},
     {"wait", Command::kSubscribe},
+    {"admin", Command::kUserCreate},
+    {"publish", Command::kUserCreate},
+    {"subscribe", Command::kUserCreate},
+    {"description", Command::kTokenIssue},
 };
 
-// A subcommand of "exchange", "queue" or "consumer" and its operand count.
+// A subcommand of a command group and its operand count (a range).
 struct SubCommand {
   std::string_view name;
   Command command;
-  size_t operands;
+  size_t min_operands;
+  size_t max_operands;
 };
 
 constexpr SubCommand kExchangeCommands[] = {
-    {"create", Command::kExchangeCreate, 1},
-    {"get", Command::kExchangeGet, 1},
-    {"list", Command::kExchangeList, 0},
-    {"delete", Command::kExchangeDelete, 1},
+    {"create", Command::kExchangeCreate, 1, 1},
+    {"get", Command::kExchangeGet, 1, 1},
+    {"list", Command::kExchangeList, 0, 0},
+    {"delete", Command::kExchangeDelete, 1, 1},
 };
 
 constexpr SubCommand kQueueCommands[] = {
-    {"create", Command::kQueueCreate, 1},
-    {"get", Command::kQueueGet, 1},
-    {"list", Command::kQueueList, 0},
-    {"delete", Command::kQueueDelete, 1},
+    {"create", Command::kQueueCreate, 1, 1},
+    {"get", Command::kQueueGet, 1, 1},
+    {"list", Command::kQueueList, 0, 0},
+    {"delete", Command::kQueueDelete, 1, 1},
 };
 
 constexpr SubCommand kConsumerCommands[] = {
-    {"create", Command::kConsumerCreate, 2},
-    {"list", Command::kConsumerList, 0},
-    {"seek", Command::kConsumerSeek, 2},
-    {"delete", Command::kConsumerDelete, 2},
+    {"create", Command::kConsumerCreate, 2, 2},
+    {"list", Command::kConsumerList, 0, 0},
+    {"seek", Command::kConsumerSeek, 2, 2},
+    {"delete", Command::kConsumerDelete, 2, 2},
+};
+
+// grant and revoke take NAME and the permission words (see ParsePermission).
+constexpr SubCommand kUserCommands[] = {
+    {"create", Command::kUserCreate, 1, 1},
+    {"list", Command::kUserList, 0, 0},
+    {"delete", Command::kUserDelete, 1, 1},
+    {"grant", Command::kUserGrant, 1, 3},
+    {"revoke", Command::kUserRevoke, 1, 3},
+};
+
+constexpr SubCommand kTokenCommands[] = {
+    {"issue", Command::kTokenIssue, 1, 1},
+    {"revoke", Command::kTokenRevoke, 1, 1},
 };
 
 // The command as typed, for messages.
@@ -133,6 +159,20 @@ std::string_view CommandName(Command command) {
       return "stats";
     case Command::kHealth:
       return "health";
+    case Command::kUserCreate:
+      return "user create";
+    case Command::kUserList:
+      return "user list";
+    case Command::kUserDelete:
+      return "user delete";
+    case Command::kUserGrant:
+      return "user grant";
+    case Command::kUserRevoke:
+      return "user revoke";
+    case Command::kTokenIssue:
+      return "token issue";
+    case Command::kTokenRevoke:
+      return "token revoke";
   }
   return "?";
 }
@@ -201,11 +241,18 @@ absl::Status CheckOperandCount(const std::string& command,
   return absl::OkStatus();
 }
 
-// Parses "GROUP SUB OPERANDS..." (words[0] is the group) with `table`.
-// One operand is the name; two are the queue and the name.
+// `word` quoted for a message, unless it may be a token.
+std::string Quoted(const std::string& word) {
+  return MayBeToken(word) ? std::string("(not shown: it looks like a token)")
+                          : absl::StrCat("'", word, "'");
+}
+
+// Parses "GROUP SUB OPERANDS..." (words[0] is the group) with `table`: sets
+// args.command and returns the operands once their count fits.
 template <size_t N>
-absl::Status ParseSubCommand(const std::vector<std::string>& words,
-                             const SubCommand (&table)[N], CliArgs& args) {
+absl::StatusOr<std::vector<std::string>> ParseSubCommand(
+    const std::vector<std::string>& words, const SubCommand (&table)[N],
+    CliArgs& args) {
   const std::string& group = words[0];
   if (words.size() < 2) {
     std::vector<std::string> names;
@@ -214,22 +261,67 @@ absl::Status ParseSubCommand(const std::vector<std::string>& words,
         "missing ", group, " command (", absl::StrJoin(names, ", "), ")"));
   }
   const std::string& name = words[1];
-  const std::vector<std::string> operands(words.begin() + 2, words.end());
+  std::vector<std::string> operands(words.begin() + 2, words.end());
   for (const SubCommand& sub : table) {
     if (sub.name != name) continue;
     args.command = sub.command;
-    absl::Status status = CheckOperandCount(
-        absl::StrCat(group, " ", name), operands, sub.operands, sub.operands);
+    absl::Status status =
+        CheckOperandCount(absl::StrCat(group, " ", name), operands,
+                          sub.min_operands, sub.max_operands);
     if (!status.ok()) return status;
-    if (operands.size() == 1) args.name = operands[0];
-    if (operands.size() == 2) {
-      args.queue = operands[0];
-      args.name = operands[1];
-    }
-    return absl::OkStatus();
+    return operands;
   }
   return absl::InvalidArgumentError(
-      absl::StrCat("unknown ", group, " command '", name, "'"));
+      absl::StrCat("unknown ", group, " command ", Quoted(name)));
+}
+
+// Exchange, queue and consumer commands: one operand is the name; two are
+// the queue and the name.
+template <size_t N>
+absl::Status ParseNamedSubCommand(const std::vector<std::string>& words,
+                                  const SubCommand (&table)[N], CliArgs& args) {
+  absl::StatusOr<std::vector<std::string>> operands =
+      ParseSubCommand(words, table, args);
+  if (!operands.ok()) return operands.status();
+  if (operands->size() == 1) args.name = (*operands)[0];
+  if (operands->size() == 2) {
+    args.queue = (*operands)[0];
+    args.name = (*operands)[1];
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ParseUserCommand(const std::vector<std::string>& words,
+                              CliArgs& args) {
+  absl::StatusOr<std::vector<std::string>> operands =
+      ParseSubCommand(words, kUserCommands, args);
+  if (!operands.ok()) return operands.status();
+  if (!operands->empty()) args.name = (*operands)[0];
+  if (args.command != Command::kUserGrant &&
+      args.command != Command::kUserRevoke) {
+    return absl::OkStatus();
+  }
+  absl::StatusOr<evrouter::v1::Permission> permission = ParsePermission(
+      CommandName(args.command),
+      std::vector<std::string>(operands->begin() + 1, operands->end()));
+  if (!permission.ok()) return permission.status();
+  args.permissions = {*std::move(permission)};
+  return absl::OkStatus();
+}
+
+absl::Status ParseTokenCommand(const std::vector<std::string>& words,
+                               CliArgs& args) {
+  absl::StatusOr<std::vector<std::string>> operands =
+      ParseSubCommand(words, kTokenCommands, args);
+  if (!operands.ok()) return operands.status();
+  if (args.command == Command::kTokenIssue) {
+    args.name = (*operands)[0];
+    return absl::OkStatus();
+  }
+  absl::StatusOr<std::string> id = TokenIdFromArgument((*operands)[0]);
+  if (!id.ok()) return id.status();
+  args.token_id = *std::move(id);
+  return absl::OkStatus();
 }
 
 // Sets args.command and the operands from the positional words.
@@ -242,12 +334,16 @@ absl::Status ParseCommand(const std::vector<std::string>& words,
     return absl::OkStatus();
   }
   if (command == "exchange") {
-    return ParseSubCommand(words, kExchangeCommands, args);
+    return ParseNamedSubCommand(words, kExchangeCommands, args);
   }
-  if (command == "queue") return ParseSubCommand(words, kQueueCommands, args);
+  if (command == "queue") {
+    return ParseNamedSubCommand(words, kQueueCommands, args);
+  }
   if (command == "consumer") {
-    return ParseSubCommand(words, kConsumerCommands, args);
+    return ParseNamedSubCommand(words, kConsumerCommands, args);
   }
+  if (command == "user") return ParseUserCommand(words, args);
+  if (command == "token") return ParseTokenCommand(words, args);
   if (command == "publish") {
     args.command = Command::kPublish;
     if (words.size() < 2) {
@@ -277,7 +373,7 @@ absl::Status ParseCommand(const std::vector<std::string>& words,
     return status;
   }
   return absl::InvalidArgumentError(
-      absl::StrCat("unknown command '", command, "'"));
+      absl::StrCat("unknown command ", Quoted(command)));
 }
 
 // INVALID_ARGUMENT unless `name` applies to `command` (see kFlagScopes).
@@ -358,6 +454,15 @@ absl::Status ApplyFlag(const Flag& flag, CliArgs& args) {
     args.server = flag.value;
   } else if (name == "json") {
     args.json = true;
+  } else if (IsCredentialFlag(name)) {
+    return ApplyCredentialFlag(name, flag.value, args.credentials);
+  } else if (name == "admin" || name == "publish" || name == "subscribe") {
+    absl::StatusOr<evrouter::v1::Permission> permission =
+        PermissionFromFlag(name, flag.value);
+    if (!permission.ok()) return permission.status();
+    args.permissions.push_back(*std::move(permission));
+  } else if (name == "description") {
+    args.description = flag.value;
   } else if (name == "timeout") {
     absl::Duration timeout;
     if (!absl::ParseDuration(flag.value, &timeout) ||
@@ -492,14 +597,16 @@ absl::StatusOr<evrouter::v1::ExchangeKind> ParseExchangeKind(
 }
 
 absl::StatusOr<CliArgs> ParseArgs(const std::vector<std::string>& args,
-                                  std::string_view env_server) {
+                                  EnvLookup env) {
   std::vector<Flag> flags;
   std::vector<std::string> words;
   if (absl::Status status = SplitArgs(args, flags, words); !status.ok()) {
     return status;
   }
   CliArgs result;
-  if (!env_server.empty()) result.server = std::string(env_server);
+  if (std::string server = env("EVROUTER_SERVER"); !server.empty()) {
+    result.server = std::move(server);
+  }
   for (const Flag& flag : flags) {
     if (flag.name == "help") return result;  // command stays kHelp
   }
@@ -512,6 +619,10 @@ absl::StatusOr<CliArgs> ParseArgs(const std::vector<std::string>& args,
     }
   }
   if (absl::Status status = CheckCommandFlags(result); !status.ok()) {
+    return status;
+  }
+  if (absl::Status status = ResolveCredentialArgs(env, result.credentials);
+      !status.ok()) {
     return status;
   }
   return result;

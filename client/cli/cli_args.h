@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "client/cli/event_input.h"
@@ -35,6 +36,40 @@ enum class Command {
   kSubscribe,
   kStats,
   kHealth,
+  kUserCreate,
+  kUserList,
+  kUserDelete,
+  kUserGrant,
+  kUserRevoke,
+  kTokenIssue,
+  kTokenRevoke,
+};
+
+// Where the token comes from, highest precedence first: --token, env
+// EVROUTER_TOKEN, --token-file, env EVROUTER_TOKEN_FILE, the default file.
+enum class TokenSource {
+  kNone,
+  kFlag,
+  kEnv,
+  kFileFlag,
+  kFileEnv,
+  kDefaultFile,
+};
+
+// The credentials as given on the command line and in the environment; no
+// file is read yet (LoadCredentials in credentials.h does that).
+struct CredentialArgs {
+  TokenSource token_source = TokenSource::kNone;
+  std::string token;       // kFlag, kEnv
+  std::string token_file;  // kFileFlag, kFileEnv, kDefaultFile
+  // ${XDG_CONFIG_HOME:-$HOME/.config}/evrouter/token ("" when neither is
+  // set). It is the source (kDefaultFile) when nothing else names a token,
+  // and then used only if it exists.
+  std::string default_token_file;
+  bool tls = false;      // --tls, or implied by any of the files below
+  std::string tls_ca;    // --tls-ca, else env EVROUTER_TLS_CA
+  std::string tls_cert;  // --tls-cert, else env EVROUTER_TLS_CERT
+  std::string tls_key;   // --tls-key, else env EVROUTER_TLS_KEY
 };
 
 // The command line after parsing: global flags, the command and its operands.
@@ -42,9 +77,11 @@ struct CliArgs {
   std::string server = std::string(kDefaultServer);
   bool json = false;
   absl::Duration timeout = absl::Seconds(10);
+  CredentialArgs credentials;
   Command command = Command::kHelp;
   // The exchange (exchange commands, publish), the queue (queue commands),
-  // the consumer (consumer commands) or the service (health).
+  // the consumer (consumer commands), the service (health) or the user
+  // (user commands, token issue).
   std::string name;
   evrouter::v1::ExchangeKind kind = evrouter::v1::EXCHANGE_KIND_FANOUT;
   EventDefaults event_defaults;       // publish only
@@ -67,13 +104,24 @@ struct CliArgs {
   evrouter::v1::SubscribeStart start;
   uint64_t limit = 0;                          // --limit; 0 = none
   absl::Duration wait = absl::ZeroDuration();  // --wait; 0 = none
+
+  // user create (--admin, --publish, --subscribe, in order), or the one
+  // permission of user grant/revoke.
+  std::vector<evrouter::v1::Permission> permissions;
+  std::string description;  // token issue --description
+  std::string token_id;     // token revoke (taken from a whole token)
 };
 
-// Parses the arguments after the program name. `env_server` is the value of
-// EVROUTER_SERVER ("" when unset); --server wins over it. Flags may appear
-// anywhere, `--` ends them. INVALID_ARGUMENT describes a usage error.
+// Looks up an environment variable: its value, "" when it is unset.
+using EnvLookup = absl::FunctionRef<std::string(std::string_view name)>;
+
+// Parses the arguments after the program name. `env` supplies
+// EVROUTER_SERVER (--server wins over it), the token and TLS variables (see
+// CredentialArgs) and XDG_CONFIG_HOME / HOME for the default token file; a
+// variable set to "" counts as unset. Flags may appear anywhere, `--` ends
+// them. INVALID_ARGUMENT describes a usage error; it never quotes a token.
 absl::StatusOr<CliArgs> ParseArgs(const std::vector<std::string>& args,
-                                  std::string_view env_server);
+                                  EnvLookup env);
 
 // Parses "fanout", "direct" or "topic".
 absl::StatusOr<evrouter::v1::ExchangeKind> ParseExchangeKind(

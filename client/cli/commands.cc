@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "client/cli/credentials.h"
 #include "client/cli/event_input.h"
 #include "client/cli/help_text.h"
 #include "client/cli/interrupt_watcher.h"
@@ -15,25 +16,33 @@
 namespace evrouter::cli {
 namespace {
 
-int Fail(const absl::Status& status, std::ostream& err) {
-  err << FormatError(status);
+// Where a command writes: results to `out`, errors and notes to `err`.
+struct Output {
+  std::ostream& out;
+  std::ostream& err;
+  std::string auth_hint;  // follows an UNAUTHENTICATED error
+};
+
+int Fail(const absl::Status& status, const Output& io) {
+  io.err << FormatError(status);
+  if (absl::IsUnauthenticated(status)) io.err << io.auth_hint;
   return kExitError;
 }
 
 int RunPublish(const CliArgs& args, client::Client& client, std::istream& in,
-               std::ostream& out, std::ostream& err) {
+               const Output& io) {
   if (!args.payloads.empty()) {
     absl::StatusOr<std::vector<evrouter::v1::Event>> events =
         EventsFromPayloads(args.payloads, args.event_defaults, args.event_id);
     if (!events.ok()) {  // ParseArgs already rejects this usage
-      err << "evrouter: " << events.status().message() << "\n";
+      io.err << "evrouter: " << events.status().message() << "\n";
       return kExitUsage;
     }
     absl::StatusOr<std::vector<evrouter::v1::PublishResult>> results =
         client.Publish(args.name, *std::move(events));
-    if (!results.ok()) return Fail(results.status(), err);
+    if (!results.ok()) return Fail(results.status(), io);
     for (const evrouter::v1::PublishResult& result : *results) {
-      out << FormatPublishResult(result, args.json);
+      io.out << FormatPublishResult(result, args.json);
     }
     return kExitOk;
   }
@@ -41,18 +50,18 @@ int RunPublish(const CliArgs& args, client::Client& client, std::istream& in,
   absl::Status status =
       PublishLines(*stream, args.name, in, args.event_defaults, LineBatching(),
                    [&](const evrouter::v1::PublishResult& result) {
-                     out << FormatPublishResult(result, args.json);
+                     io.out << FormatPublishResult(result, args.json);
                    });
-  out.flush();
-  if (!status.ok()) return Fail(status, err);
+  io.out.flush();
+  if (!status.ok()) return Fail(status, io);
   return kExitOk;
 }
 
 // A subscription without --limit or --wait runs until stopped: when its
 // stream reaches the stream deadline it subscribes again (RESUME, so it goes
 // on after the last ack) instead of exiting.
-int RunSubscribe(const CliArgs& args, client::Client& client, std::ostream& out,
-                 std::ostream& err) {
+int RunSubscribe(const CliArgs& args, client::Client& client,
+                 const Output& io) {
   const bool endless = args.limit == 0 && args.wait == absl::ZeroDuration();
   evrouter::v1::SubscribeStart start = args.start;
   absl::Status status;
@@ -66,7 +75,7 @@ int RunSubscribe(const CliArgs& args, client::Client& client, std::ostream& out,
                                             .close_grace = args.timeout});
     {
       InterruptWatcher watcher([&loop] { loop.Stop(); });
-      status = loop.Run(out, err);
+      status = loop.Run(io.out, io.err);
     }
     if (!(endless && absl::IsDeadlineExceeded(status) && !loop.stopping()))
       break;
@@ -76,22 +85,54 @@ int RunSubscribe(const CliArgs& args, client::Client& client, std::ostream& out,
     start.clear_time();
     start.set_takeover(false);
   }
-  out.flush();
-  if (!status.ok()) return Fail(status, err);
+  io.out.flush();
+  if (!status.ok()) return Fail(status, io);
   return kExitOk;
 }
 
 // Prints `result` with `format`, or the error.
 template <typename T, typename Format>
-int Print(const absl::StatusOr<T>& result, Format format, std::ostream& out,
-          std::ostream& err) {
-  if (!result.ok()) return Fail(result.status(), err);
-  out << format(*result);
+int Print(const absl::StatusOr<T>& result, Format format, const Output& io) {
+  if (!result.ok()) return Fail(result.status(), io);
+  io.out << format(*result);
   return kExitOk;
 }
 
+// Prints `done` once `status` is OK, or the error.
+int PrintDone(const absl::Status& status, const std::string& done,
+              const Output& io) {
+  if (!status.ok()) return Fail(status, io);
+  io.out << done;
+  return kExitOk;
+}
+
+int RunExchange(const CliArgs& args, client::Client& client, const Output& io) {
+  const bool json = args.json;
+  auto exchange = [json](const evrouter::v1::Exchange& e) {
+    return FormatExchange(e, json);
+  };
+  switch (args.command) {
+    case Command::kExchangeCreate:
+      return Print(client.CreateExchange(args.name, args.kind), exchange, io);
+    case Command::kExchangeGet:
+      return Print(client.GetExchange(args.name), exchange, io);
+    case Command::kExchangeList:
+      return Print(
+          client.ListExchanges(),
+          [json](const std::vector<evrouter::v1::Exchange>& exchanges) {
+            return FormatExchangeList(exchanges, json);
+          },
+          io);
+    case Command::kExchangeDelete:
+      return PrintDone(client.DeleteExchange(args.name),
+                       FormatDeleted("exchange", args.name, json), io);
+    default:
+      return kExitUsage;
+  }
+}
+
 int RunQueueOrConsumer(const CliArgs& args, client::Client& client,
-                       std::ostream& out, std::ostream& err) {
+                       const Output& io) {
   const bool json = args.json;
   auto queue = [json](const evrouter::v1::Queue& q) {
     return FormatQueue(q, json);
@@ -103,45 +144,82 @@ int RunQueueOrConsumer(const CliArgs& args, client::Client& client,
     case Command::kQueueCreate:
       return Print(client.CreateQueue(args.name, args.exchange, args.bindings,
                                       args.limit_size, args.from_earliest),
-                   queue, out, err);
+                   queue, io);
     case Command::kQueueGet:
-      return Print(client.GetQueue(args.name), queue, out, err);
+      return Print(client.GetQueue(args.name), queue, io);
     case Command::kQueueList:
       return Print(
           client.ListQueues(args.exchange),
           [json](const std::vector<evrouter::v1::Queue>& queues) {
             return FormatQueueList(queues, json);
           },
-          out, err);
-    case Command::kQueueDelete: {
-      absl::Status status = client.DeleteQueue(args.name);
-      if (!status.ok()) return Fail(status, err);
-      out << FormatDeleted("queue", args.name, json);
-      return kExitOk;
-    }
+          io);
+    case Command::kQueueDelete:
+      return PrintDone(client.DeleteQueue(args.name),
+                       FormatDeleted("queue", args.name, json), io);
     case Command::kConsumerCreate:
-      return Print(client.CreateConsumer(args.queue, args.name), consumer, out,
-                   err);
+      return Print(client.CreateConsumer(args.queue, args.name), consumer, io);
     case Command::kConsumerList:
       return Print(
           client.ListConsumers(args.queue),
           [json](const std::vector<evrouter::v1::Consumer>& consumers) {
             return FormatConsumerList(consumers, json);
           },
-          out, err);
+          io);
     case Command::kConsumerSeek:
       return Print(
           args.seek_offset.has_value()
               ? client.SeekConsumer(args.queue, args.name, *args.seek_offset)
               : client.SeekConsumer(args.queue, args.name, *args.seek_time),
-          consumer, out, err);
-    case Command::kConsumerDelete: {
-      absl::Status status = client.DeleteConsumer(args.queue, args.name);
-      if (!status.ok()) return Fail(status, err);
-      out << FormatDeleted("consumer", absl::StrCat(args.queue, "/", args.name),
-                           json);
+          consumer, io);
+    case Command::kConsumerDelete:
+      return PrintDone(
+          client.DeleteConsumer(args.queue, args.name),
+          FormatDeleted("consumer", absl::StrCat(args.queue, "/", args.name),
+                        json),
+          io);
+    default:
+      return kExitUsage;
+  }
+}
+
+int RunUserOrToken(const CliArgs& args, client::Client& client,
+                   const Output& io) {
+  const bool json = args.json;
+  auto user = [json](const evrouter::v1::User& u) {
+    return FormatUser(u, json);
+  };
+  switch (args.command) {
+    case Command::kUserCreate:
+      return Print(client.CreateUser(args.name, args.permissions), user, io);
+    case Command::kUserList:
+      return Print(
+          client.ListUsers(),
+          [json](const std::vector<evrouter::v1::User>& users) {
+            return FormatUserList(users, json);
+          },
+          io);
+    case Command::kUserDelete:
+      return PrintDone(client.DeleteUser(args.name),
+                       FormatDeleted("user", args.name, json), io);
+    case Command::kUserGrant:
+      return Print(client.GrantPermission(args.name, args.permissions.at(0)),
+                   user, io);
+    case Command::kUserRevoke:
+      return Print(client.RevokePermission(args.name, args.permissions.at(0)),
+                   user, io);
+    case Command::kTokenIssue: {
+      absl::StatusOr<evrouter::v1::IssueTokenResponse> issued =
+          client.IssueToken(args.name, args.description);
+      if (!issued.ok()) return Fail(issued.status(), io);
+      io.out << FormatIssuedToken(*issued, json);
+      io.out.flush();
+      if (!json) io.err << IssuedTokenNote(*issued);
       return kExitOk;
     }
+    case Command::kTokenRevoke:
+      return PrintDone(client.RevokeToken(args.token_id),
+                       FormatRevokedToken(args.token_id, json), io);
     default:
       return kExitUsage;
   }
@@ -151,34 +229,16 @@ int RunQueueOrConsumer(const CliArgs& args, client::Client& client,
 
 int RunCommand(const CliArgs& args, client::Client& client, std::istream& in,
                std::ostream& out, std::ostream& err) {
+  const Output io{.out = out,
+                  .err = err,
+                  .auth_hint = UnauthenticatedHint(
+                      args.credentials, !client.options().token.empty())};
   switch (args.command) {
-    case Command::kExchangeCreate: {
-      absl::StatusOr<evrouter::v1::Exchange> exchange =
-          client.CreateExchange(args.name, args.kind);
-      if (!exchange.ok()) return Fail(exchange.status(), err);
-      out << FormatExchange(*exchange, args.json);
-      return kExitOk;
-    }
-    case Command::kExchangeGet: {
-      absl::StatusOr<evrouter::v1::Exchange> exchange =
-          client.GetExchange(args.name);
-      if (!exchange.ok()) return Fail(exchange.status(), err);
-      out << FormatExchange(*exchange, args.json);
-      return kExitOk;
-    }
-    case Command::kExchangeList: {
-      absl::StatusOr<std::vector<evrouter::v1::Exchange>> exchanges =
-          client.ListExchanges();
-      if (!exchanges.ok()) return Fail(exchanges.status(), err);
-      out << FormatExchangeList(*exchanges, args.json);
-      return kExitOk;
-    }
-    case Command::kExchangeDelete: {
-      absl::Status status = client.DeleteExchange(args.name);
-      if (!status.ok()) return Fail(status, err);
-      out << FormatDeleted("exchange", args.name, args.json);
-      return kExitOk;
-    }
+    case Command::kExchangeCreate:
+    case Command::kExchangeGet:
+    case Command::kExchangeList:
+    case Command::kExchangeDelete:
+      return RunExchange(args, client, io);
     case Command::kQueueCreate:
     case Command::kQueueGet:
     case Command::kQueueList:
@@ -187,21 +247,30 @@ int RunCommand(const CliArgs& args, client::Client& client, std::istream& in,
     case Command::kConsumerList:
     case Command::kConsumerSeek:
     case Command::kConsumerDelete:
-      return RunQueueOrConsumer(args, client, out, err);
+      return RunQueueOrConsumer(args, client, io);
+    case Command::kUserCreate:
+    case Command::kUserList:
+    case Command::kUserDelete:
+    case Command::kUserGrant:
+    case Command::kUserRevoke:
+    case Command::kTokenIssue:
+    case Command::kTokenRevoke:
+      return RunUserOrToken(args, client, io);
     case Command::kPublish:
-      return RunPublish(args, client, in, out, err);
+      return RunPublish(args, client, in, io);
     case Command::kSubscribe:
-      return RunSubscribe(args, client, out, err);
-    case Command::kStats: {
-      absl::StatusOr<evrouter::v1::Stats> stats = client.GetStats();
-      if (!stats.ok()) return Fail(stats.status(), err);
-      out << FormatStats(*stats, args.json);
-      return kExitOk;
-    }
+      return RunSubscribe(args, client, io);
+    case Command::kStats:
+      return Print(
+          client.GetStats(),
+          [&args](const evrouter::v1::Stats& stats) {
+            return FormatStats(stats, args.json);
+          },
+          io);
     case Command::kHealth: {
       absl::StatusOr<grpc::health::v1::HealthCheckResponse::ServingStatus>
           health = client.Health(args.name);
-      if (!health.ok()) return Fail(health.status(), err);
+      if (!health.ok()) return Fail(health.status(), io);
       out << FormatHealth(*health, args.json);
       return *health == grpc::health::v1::HealthCheckResponse::SERVING
                  ? kExitOk

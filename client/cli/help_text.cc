@@ -5,12 +5,15 @@
 namespace evrouter::cli {
 
 std::string ShortUsage() {
-  return "usage: evrouter [--server HOST:PORT] [--json] [--timeout DURATION] "
-         "COMMAND ...\n"
+  return "usage: evrouter [--server HOST:PORT] [--token TOKEN | --token-file "
+         "FILE] [--tls]\n"
+         "                [--json] [--timeout DURATION] COMMAND ...\n"
          "commands: exchange create|get|list|delete, "
          "queue create|get|list|delete,\n"
          "          consumer create|list|seek|delete, publish, subscribe, "
-         "stats, health, help\n"
+         "stats, health,\n"
+         "          user create|list|delete|grant|revoke, token issue|revoke, "
+         "help\n"
          "run 'evrouter --help' for details\n";
 }
 
@@ -26,6 +29,33 @@ std::string HelpText() {
           "  --timeout DURATION   deadline per call, e.g. 500ms, 10s "
           "(default 10s)",
           "  --help, -h           print this help",
+          "",
+          "Credentials (the first one given wins, in this order):",
+          "  --token TOKEN        send TOKEN (evr_...) with every call; other "
+          "local users",
+          "                       can see it in ps, the sources below they "
+          "cannot",
+          "  env EVROUTER_TOKEN   the token",
+          "  --token-file FILE    read the token from FILE (surrounding "
+          "whitespace trimmed)",
+          "  env EVROUTER_TOKEN_FILE",
+          "                       the token file",
+          "  ${XDG_CONFIG_HOME:-$HOME/.config}/evrouter/token",
+          "                       read when it exists; without any token "
+          "the server",
+          "                       answers UNAUTHENTICATED (unless its auth "
+          "is off)",
+          "  --tls                TLS, verifying the server against the "
+          "system's CAs",
+          "  --tls-ca FILE        verify the server against this CA "
+          "certificate (PEM;",
+          "                       env EVROUTER_TLS_CA); implies --tls",
+          "  --tls-cert FILE --tls-key FILE",
+          "                       present this client certificate and key "
+          "(PEM; env",
+          "                       EVROUTER_TLS_CERT, EVROUTER_TLS_KEY) for "
+          "mutual TLS;",
+          "                       implies --tls",
           "",
           "Commands:",
           "  exchange create NAME [--kind fanout|direct|topic]",
@@ -98,6 +128,31 @@ std::string HelpText() {
           "  health [SERVICE]     print the serving status; exit 0 only when "
           "SERVING",
           "  help                 print this help",
+          "",
+          "Users and tokens (need the admin permission):",
+          "  user create NAME [--admin] [--publish PATTERN]... "
+          "[--subscribe PATTERN]...",
+          "                       create a user with these permissions; "
+          "PATTERN is over",
+          "                       dot-separated exchange (publish) or queue "
+          "(subscribe)",
+          "                       names: '*' one word, '#' zero or more, "
+          "'#' alone all",
+          "  user list            users, their permissions and token ids",
+          "  user delete NAME     delete a user and its tokens",
+          "  user grant NAME admin|publish PATTERN|subscribe PATTERN",
+          "  user revoke NAME admin|publish PATTERN|subscribe PATTERN",
+          "                       add or remove one permission; open streams "
+          "it no longer",
+          "                       allows end",
+          "  token issue USER [--description TEXT]",
+          "                       print a new token for USER on stdout "
+          "(TOKEN=$(evrouter",
+          "                       token issue svc)); it is shown only this "
+          "once",
+          "  token revoke ID|TOKEN",
+          "                       revoke a token by its id (user list) or "
+          "the token itself",
           "",
           "Exit codes: 0 success, 1 error from the server or input, 2 usage "
           "error.",

@@ -297,6 +297,88 @@ std::string FormatHealth(
       grpc::health::v1::HealthCheckResponse::ServingStatus_Name(status), "\n");
 }
 
+std::string PermissionText(const evrouter::v1::Permission& permission) {
+  switch (permission.action()) {
+    case evrouter::v1::PERMISSION_ACTION_ADMIN:
+      return permission.pattern().empty()
+                 ? std::string("admin")
+                 : absl::StrCat("admin:", permission.pattern());
+    case evrouter::v1::PERMISSION_ACTION_PUBLISH:
+      return absl::StrCat("publish:", permission.pattern());
+    case evrouter::v1::PERMISSION_ACTION_SUBSCRIBE:
+      return absl::StrCat("subscribe:", permission.pattern());
+    default:
+      return absl::StrCat(
+          evrouter::v1::PermissionAction_Name(permission.action()), ":",
+          permission.pattern());
+  }
+}
+
+namespace {
+
+// The user's permissions (or token ids) joined by `separator`, "-" for none.
+std::string PermissionsText(const evrouter::v1::User& user,
+                            const char* separator) {
+  if (user.permissions().empty()) return "-";
+  std::vector<std::string> texts;
+  for (const evrouter::v1::Permission& permission : user.permissions()) {
+    texts.push_back(PermissionText(permission));
+  }
+  return absl::StrJoin(texts, separator);
+}
+
+std::string TokenIdsText(const evrouter::v1::User& user,
+                         const char* separator) {
+  if (user.tokens().empty()) return "-";
+  std::vector<std::string> ids;
+  for (const evrouter::v1::Token& token : user.tokens()) {
+    ids.push_back(token.id());
+  }
+  return absl::StrJoin(ids, separator);
+}
+
+}  // namespace
+
+std::string FormatUser(const evrouter::v1::User& user, bool json) {
+  if (json) return JsonLine(user);
+  return FormatFields({{"name", user.name()},
+                       {"permissions", PermissionsText(user, " ")},
+                       {"tokens", TokenIdsText(user, " ")},
+                       {"created_at", TimestampText(user.has_created_at(),
+                                                    user.created_at())}});
+}
+
+std::string FormatUserList(const std::vector<evrouter::v1::User>& users,
+                           bool json) {
+  if (json) return JsonLines(users);
+  std::vector<Row> rows = {{"NAME", "PERMISSIONS", "TOKENS", "CREATED_AT"}};
+  for (const evrouter::v1::User& user : users) {
+    rows.push_back({user.name(), PermissionsText(user, ","),
+                    TokenIdsText(user, ","),
+                    TimestampText(user.has_created_at(), user.created_at())});
+  }
+  return FormatTable(rows);
+}
+
+std::string FormatIssuedToken(const evrouter::v1::IssueTokenResponse& issued,
+                              bool json) {
+  if (json) return JsonLine(issued);
+  return absl::StrCat(issued.token(), "\n");
+}
+
+std::string IssuedTokenNote(const evrouter::v1::IssueTokenResponse& issued) {
+  return absl::StrCat("evrouter: token ", issued.info().id(), " for user ",
+                      issued.user(),
+                      " is shown only this once; store it now (revoke it "
+                      "with 'evrouter token revoke ",
+                      issued.info().id(), "')\n");
+}
+
+std::string FormatRevokedToken(std::string_view id, bool json) {
+  if (json) return "{}\n";
+  return absl::StrCat("revoked token ", std::string(id), "\n");
+}
+
 std::string FormatError(const absl::Status& status) {
   return absl::StrCat("evrouter: ", absl::StatusCodeToString(status.code()),
                       ": ", status.message(), "\n");

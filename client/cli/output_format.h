@@ -75,6 +75,30 @@ std::string FormatPublishResult(const evrouter::v1::PublishResult& result,
 std::string FormatHealth(
     grpc::health::v1::HealthCheckResponse::ServingStatus status, bool json);
 
+// "admin", "publish:PATTERN", "subscribe:PATTERN" (or the enum name and
+// the pattern for other actions).
+std::string PermissionText(const evrouter::v1::Permission& permission);
+
+// "key: value" lines (permissions and token ids space-separated, "-" for
+// none), or one JSON line.
+std::string FormatUser(const evrouter::v1::User& user, bool json);
+
+// An aligned table (name, permissions and token ids comma-separated,
+// created_at) with a header row, or one JSON line per user.
+std::string FormatUserList(const std::vector<evrouter::v1::User>& users,
+                           bool json);
+
+// The token alone on one line (so `TOKEN=$(evrouter token issue u)` works),
+// or the whole response as one JSON line.
+std::string FormatIssuedToken(const evrouter::v1::IssueTokenResponse& issued,
+                              bool json);
+
+// The stderr line after an issued token: it is shown only once, and its id.
+std::string IssuedTokenNote(const evrouter::v1::IssueTokenResponse& issued);
+
+// "revoked token ID", or "{}".
+std::string FormatRevokedToken(std::string_view id, bool json);
+
 // "evrouter: NOT_FOUND: <message>" for stderr.
 std::string FormatError(const absl::Status& status);
 

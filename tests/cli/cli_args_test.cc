@@ -3,18 +3,27 @@
 #include <gtest/gtest.h>
 
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "client/cli/help_text.h"
 
 namespace evrouter::cli {
 namespace {
 
+using Env = std::map<std::string, std::string, std::less<>>;
+
+// Parses with `env` as the whole environment (empty by default, so no
+// default token file either).
 absl::StatusOr<CliArgs> Parse(std::vector<std::string> args,
-                              std::string_view env_server = "") {
-  return ParseArgs(args, env_server);
+                              const Env& env = {}) {
+  return ParseArgs(args, [&env](std::string_view name) {
+    auto it = env.find(name);
+    return it == env.end() ? std::string() : it->second;
+  });
 }
 
 TEST(CliArgsTest, DefaultsApplyWithoutGlobalFlags) {
@@ -36,11 +45,11 @@ TEST(CliArgsTest, GlobalFlagsBeforeCommandInBothForms) {
 }
 
 TEST(CliArgsTest, EnvServerUsedUnlessFlagGiven) {
-  absl::StatusOr<CliArgs> from_env = Parse({"health"}, "env:2");
+  const Env env = {{"EVROUTER_SERVER", "env:2"}};
+  absl::StatusOr<CliArgs> from_env = Parse({"health"}, env);
   ASSERT_TRUE(from_env.ok());
   EXPECT_EQ(from_env->server, "env:2");
-  absl::StatusOr<CliArgs> from_flag =
-      Parse({"--server=flag:3", "health"}, "env:2");
+  absl::StatusOr<CliArgs> from_flag = Parse({"--server=flag:3", "health"}, env);
   ASSERT_TRUE(from_flag.ok());
   EXPECT_EQ(from_flag->server, "flag:3");
 }
@@ -208,18 +217,70 @@ TEST(CliArgsTest, HealthTakesOptionalService) {
 
 TEST(CliArgsTest, HelpTextNamesEveryCommandAndFlag) {
   const std::string help = HelpText();
-  for (const char* word :
-       {"--server",      "EVROUTER_SERVER", "--json",        "--timeout",
-        "--help",        "exchange create", "--kind",        "exchange get",
-        "exchange list", "exchange delete", "publish",       "--type",
-        "--source",      "--content-type",  "--header",      "--id",
-        "health",        "queue create",    "--exchange",    "--binding",
-        "--limit-size",  "--from-earliest", "queue get",     "queue list",
-        "queue delete",  "consumer create", "consumer list", "--queue",
-        "consumer seek", "--offset",        "--time",        "consumer delete",
-        "subscribe",     "--consumer",      "--from",        "--max-in-flight",
-        "--takeover",    "--limit",         "--wait",        "stats",
-        "SIGINT"}) {
+  for (const char* word : {"--server",
+                           "EVROUTER_SERVER",
+                           "--json",
+                           "--timeout",
+                           "--help",
+                           "exchange create",
+                           "--kind",
+                           "exchange get",
+                           "exchange list",
+                           "exchange delete",
+                           "publish",
+                           "--type",
+                           "--source",
+                           "--content-type",
+                           "--header",
+                           "--id",
+                           "health",
+                           "queue create",
+                           "--exchange",
+                           "--binding",
+                           "--limit-size",
+                           "--from-earliest",
+                           "queue get",
+                           "queue list",
+                           "queue delete",
+                           "consumer create",
+                           "consumer list",
+                           "--queue",
+                           "consumer seek",
+                           "--offset",
+                           "--time",
+                           "consumer delete",
+                           "subscribe",
+                           "--consumer",
+                           "--from",
+                           "--max-in-flight",
+                           "--takeover",
+                           "--limit",
+                           "--wait",
+                           "stats",
+                           "SIGINT",
+                           "--token",
+                           "EVROUTER_TOKEN",
+                           "--token-file",
+                           "EVROUTER_TOKEN_FILE",
+                           "XDG_CONFIG_HOME",
+                           "--tls",
+                           "--tls-ca",
+                           "EVROUTER_TLS_CA",
+                           "--tls-cert",
+                           "EVROUTER_TLS_CERT",
+                           "--tls-key",
+                           "EVROUTER_TLS_KEY",
+                           "user create",
+                           "--admin",
+                           "--publish",
+                           "--subscribe",
+                           "user list",
+                           "user delete",
+                           "user grant",
+                           "user revoke",
+                           "token issue",
+                           "--description",
+                           "token revoke"}) {
     EXPECT_NE(help.find(word), std::string::npos) << word;
   }
 }
@@ -229,7 +290,8 @@ TEST(CliArgsTest, ShortUsageNamesEveryCommandGroup) {
   for (const char* word :
        {"exchange create|get|list|delete", "queue create|get|list|delete",
         "consumer create|list|seek|delete", "publish", "subscribe", "stats",
-        "health"}) {
+        "health", "user create|list|delete|grant|revoke", "token issue|revoke",
+        "--token"}) {
     EXPECT_NE(usage.find(word), std::string::npos) << word;
   }
 }
@@ -493,6 +555,215 @@ TEST(CliArgsTest, BadQueueConsumerSubscribeAndStatsUsages) {
     ASSERT_FALSE(args.ok());
     EXPECT_EQ(args.status().code(), absl::StatusCode::kInvalidArgument);
     EXPECT_NE(args.status().message().find(usage.error), std::string::npos)
+        << args.status().message();
+  }
+}
+
+// "ACTION pattern" per permission, e.g. "PERMISSION_ACTION_PUBLISH a.*".
+std::vector<std::string> Texts(
+    const std::vector<evrouter::v1::Permission>& permissions) {
+  std::vector<std::string> texts;
+  for (const evrouter::v1::Permission& p : permissions) {
+    texts.push_back(absl::StrCat(
+        evrouter::v1::PermissionAction_Name(p.action()), " ", p.pattern()));
+  }
+  return texts;
+}
+
+using Strings = std::vector<std::string>;
+
+constexpr char kWholeToken[] =
+    "evr_0123456789ab_c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldC1z";
+
+TEST(CliArgsTest, UserAndTokenUsages) {
+  const std::vector<GoodUsage> cases = {
+      {{"user", "create", "svc"},
+       [](const CliArgs& a) {
+         EXPECT_EQ(a.command, Command::kUserCreate);
+         EXPECT_EQ(a.name, "svc");
+         EXPECT_TRUE(a.permissions.empty());
+       }},
+      {{"user", "create", "--publish", "orders.*", "svc", "--admin",
+        "--subscribe=orders.#", "--publish=audit"},
+       [](const CliArgs& a) {
+         EXPECT_EQ(a.name, "svc");
+         EXPECT_EQ(Texts(a.permissions),
+                   (Strings{"PERMISSION_ACTION_PUBLISH orders.*",
+                            "PERMISSION_ACTION_ADMIN ",
+                            "PERMISSION_ACTION_SUBSCRIBE orders.#",
+                            "PERMISSION_ACTION_PUBLISH audit"}));
+       }},
+      {{"user", "list"},
+       [](const CliArgs& a) { EXPECT_EQ(a.command, Command::kUserList); }},
+      {{"--json", "user", "list"},
+       [](const CliArgs& a) { EXPECT_TRUE(a.json); }},
+      {{"user", "delete", "svc"},
+       [](const CliArgs& a) {
+         EXPECT_EQ(a.command, Command::kUserDelete);
+         EXPECT_EQ(a.name, "svc");
+       }},
+      {{"user", "grant", "svc", "admin"},
+       [](const CliArgs& a) {
+         EXPECT_EQ(a.command, Command::kUserGrant);
+         EXPECT_EQ(a.name, "svc");
+         EXPECT_EQ(Texts(a.permissions), (Strings{"PERMISSION_ACTION_ADMIN "}));
+       }},
+      {{"user", "grant", "svc", "publish", "orders.*"},
+       [](const CliArgs& a) {
+         EXPECT_EQ(Texts(a.permissions),
+                   (Strings{"PERMISSION_ACTION_PUBLISH orders.*"}));
+       }},
+      {{"user", "revoke", "svc", "subscribe", "#"},
+       [](const CliArgs& a) {
+         EXPECT_EQ(a.command, Command::kUserRevoke);
+         EXPECT_EQ(a.name, "svc");
+         EXPECT_EQ(Texts(a.permissions),
+                   (Strings{"PERMISSION_ACTION_SUBSCRIBE #"}));
+       }},
+      {{"user", "revoke", "svc", "admin"},
+       [](const CliArgs& a) {
+         EXPECT_EQ(Texts(a.permissions), (Strings{"PERMISSION_ACTION_ADMIN "}));
+       }},
+      {{"token", "issue", "svc"},
+       [](const CliArgs& a) {
+         EXPECT_EQ(a.command, Command::kTokenIssue);
+         EXPECT_EQ(a.name, "svc");
+         EXPECT_EQ(a.description, "");
+       }},
+      {{"token", "issue", "svc", "--description", "deploy bot"},
+       [](const CliArgs& a) { EXPECT_EQ(a.description, "deploy bot"); }},
+      {{"--json", "token", "issue", "--description=ci", "svc"},
+       [](const CliArgs& a) {
+         EXPECT_TRUE(a.json);
+         EXPECT_EQ(a.name, "svc");
+         EXPECT_EQ(a.description, "ci");
+       }},
+      {{"token", "revoke", "0123456789ab"},
+       [](const CliArgs& a) {
+         EXPECT_EQ(a.command, Command::kTokenRevoke);
+         EXPECT_EQ(a.token_id, "0123456789ab");
+       }},
+      {{"token", "revoke", "bootstrap"},
+       [](const CliArgs& a) { EXPECT_EQ(a.token_id, "bootstrap"); }},
+      {{"token", "revoke", kWholeToken},
+       [](const CliArgs& a) { EXPECT_EQ(a.token_id, "0123456789ab"); }},
+      // A secret may hold '_' and '-'; the id ends at the first '_'.
+      {{"token", "revoke", "--", "evr_0123456789ab_-a_b"},
+       [](const CliArgs& a) { EXPECT_EQ(a.token_id, "0123456789ab"); }},
+      // The credential flags are global.
+      {{"user", "list", "--token", kWholeToken, "--tls-ca", "ca.pem"},
+       [](const CliArgs& a) {
+         EXPECT_EQ(a.credentials.token_source, TokenSource::kFlag);
+         EXPECT_EQ(a.credentials.token, kWholeToken);
+         EXPECT_TRUE(a.credentials.tls);
+         EXPECT_EQ(a.credentials.tls_ca, "ca.pem");
+       }},
+  };
+  for (const GoodUsage& usage : cases) {
+    SCOPED_TRACE(absl::StrJoin(usage.argv, " "));
+    absl::StatusOr<CliArgs> args = Parse(usage.argv);
+    ASSERT_TRUE(args.ok()) << args.status();
+    usage.check(*args);
+  }
+}
+
+TEST(CliArgsTest, BadUserTokenAndCredentialUsages) {
+  const std::vector<BadUsage> cases = {
+      // user
+      {{"user"}, "missing user command (create, list, delete, grant, revoke)"},
+      {{"user", "rename", "a", "b"}, "unknown user command 'rename'"},
+      {{"user", "create"}, "wrong number of arguments for 'user create'"},
+      {{"user", "create", "a", "b"},
+       "wrong number of arguments for 'user create'"},
+      {{"user", "create", "a", "--publish="}, "--publish needs a PATTERN"},
+      {{"user", "create", "a", "--subscribe"},
+       "flag --subscribe needs a value"},
+      {{"user", "create", "a", "--admin=yes"}, "flag --admin takes no value"},
+      {{"user", "list", "a"}, "wrong number of arguments for 'user list'"},
+      {{"user", "delete"}, "wrong number of arguments for 'user delete'"},
+      {{"user", "grant"}, "wrong number of arguments for 'user grant'"},
+      {{"user", "grant", "a"},
+       "user grant needs a permission: admin, publish PATTERN or subscribe "
+       "PATTERN"},
+      {{"user", "grant", "a", "publish"},
+       "user grant: publish needs one PATTERN"},
+      {{"user", "revoke", "a", "subscribe", ""},
+       "user revoke: subscribe needs one PATTERN"},
+      {{"user", "grant", "a", "admin", "x"},
+       "user grant: admin takes no PATTERN"},
+      {{"user", "grant", "a", "read", "x"},
+       "user grant: unknown permission 'read' (admin, publish PATTERN or "
+       "subscribe PATTERN)"},
+      {{"user", "grant", "a", "publish", "x", "y"},
+       "wrong number of arguments for 'user grant'"},
+      {{"user", "grant", "a", "admin", "--admin"},
+       "--admin only applies to 'user create'"},
+      {{"user", "list", "--publish", "x"},
+       "--publish only applies to 'user create'"},
+      // token
+      {{"token"}, "missing token command (issue, revoke)"},
+      {{"token", "list"}, "unknown token command 'list'"},
+      {{"token", "issue"}, "wrong number of arguments for 'token issue'"},
+      {{"token", "issue", "a", "b"},
+       "wrong number of arguments for 'token issue'"},
+      {{"token", "revoke"}, "wrong number of arguments for 'token revoke'"},
+      {{"token", "revoke", "0123456789AB"},
+       "token revoke: the argument is neither a token id (lowercase letters "
+       "and digits, as 'user list' shows) nor a token (evr_<id>_<secret>)"},
+      {{"token", "revoke", "a_b"}, "is neither a token id"},
+      {{"token", "revoke", ""}, "is neither a token id"},
+      {{"token", "revoke", std::string(65, 'a')}, "is neither a token id"},
+      {{"token", "revoke", "evr_0123-4_secret"},
+       "token revoke: the token given is not evr_<id>_<secret>"},
+      {{"token", "revoke", "evr__secret"},
+       "token revoke: the token given is not evr_<id>_<secret>"},
+      {{"token", "revoke", "evr_0123456789ab"},
+       "token revoke: the token given is not evr_<id>_<secret>"},
+      {{"token", "revoke", "evr_0123456789ab_"},
+       "token revoke: the token given is not evr_<id>_<secret>"},
+      {{"token", "revoke", "0123456789ab", "--description", "x"},
+       "--description only applies to 'token issue'"},
+      // credentials
+      {{"--token=", "health"}, "--token needs a TOKEN"},
+      {{"health", "--token"}, "flag --token needs a value"},
+      {{"--token-file=", "health"}, "--token-file needs a FILE"},
+      {{"--tls=yes", "health"}, "flag --tls takes no value"},
+      {{"--tls-ca=", "health"}, "--tls-ca needs a FILE"},
+      {{"--tls-cert", "c.pem", "health"},
+       "a client certificate needs both --tls-cert FILE and --tls-key FILE"},
+      {{"--tls-key", "k.pem", "health"},
+       "a client certificate needs both --tls-cert FILE and --tls-key FILE"},
+  };
+  for (const BadUsage& usage : cases) {
+    SCOPED_TRACE(absl::StrJoin(usage.argv, " "));
+    absl::StatusOr<CliArgs> args = Parse(usage.argv);
+    ASSERT_FALSE(args.ok());
+    EXPECT_EQ(args.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_NE(args.status().message().find(usage.error), std::string::npos)
+        << args.status().message();
+  }
+}
+
+TEST(CliArgsTest, UsageErrorsNeverQuoteAToken) {
+  const std::string secret = "c2VjcmV0LXNlY3JldC1zZWNyZXQ";
+  const std::string token = "evr_0123456789ab_" + secret;
+  for (const std::vector<std::string>& argv :
+       std::vector<std::vector<std::string>>{
+           {token},
+           {"--token", token, "frobnicate"},
+           {"--token=" + token, "stats", "extra"},
+           {"--token", token, "exchange", "rename"},
+           {"user", token},
+           {"token", token},
+           {"token", "revoke", "evr_XYZ_" + secret},
+           {"token", "revoke", "EVR_0123456789ab"},
+           {"token", "revoke", secret + "evr_"},
+           {"token", "revoke", secret},
+           {"--tls-cert", "c", "--token", token, "health"},
+       }) {
+    absl::StatusOr<CliArgs> args = Parse(argv);
+    ASSERT_FALSE(args.ok()) << absl::StrJoin(argv, " ");
+    EXPECT_EQ(args.status().message().find(secret), std::string::npos)
         << args.status().message();
   }
 }

@@ -2,6 +2,8 @@
 # End-to-end test of the `evrouter` CLI against a real evrouterd on a fresh
 # database. Usage: cli_e2etest.sh PATH/TO/evrouterd PATH/TO/evrouter
 # Needs EVROUTER_TEST_PG_DSN (a URI ending in /postgres); fails without it.
+# The server starts with an admin token (EVROUTER_ADMIN_TOKEN) that every CLI
+# call sends (EVROUTER_TOKEN) unless a step gives another one.
 set -euo pipefail
 
 if [[ $# -ne 2 ]]; then
@@ -28,6 +30,14 @@ done
 DB="evrouter_cli_e2e_$$_$RANDOM"
 DSN="${EVROUTER_TEST_PG_DSN%/postgres}/$DB"
 WORK=$(mktemp -d)
+# Only the credentials this script gives: none from the caller's environment
+# or config directory.
+unset EVROUTER_SERVER EVROUTER_TOKEN EVROUTER_TOKEN_FILE \
+  EVROUTER_TLS_CA EVROUTER_TLS_CERT EVROUTER_TLS_KEY
+export XDG_CONFIG_HOME="$WORK/config"
+# A token in the format the server issues: evr_<12 hex>_<43 base64url>.
+ADMIN_TOKEN=$(python3 -c 'import secrets; print("evr_" + secrets.token_hex(6) + "_" + secrets.token_urlsafe(32))')
+export EVROUTER_TOKEN="$ADMIN_TOKEN"
 SERVER_PID=""
 BG_PID=""  # a background `evrouter subscribe`
 
@@ -101,6 +111,15 @@ expect_err_has() {
     fail "stderr lacks '$1': $(head -c 500 "$WORK/err")"
 }
 
+# Fails when stdout or stderr of the last call holds the secret part of the
+# token $1 (only `token issue` may print a token).
+expect_token_not_printed() {
+  local secret=${1#evr_*_}
+  if grep -qF -- "$secret" "$WORK/out" "$WORK/err"; then
+    fail "a token was printed: stdout $(head -c 300 "$WORK/out"); stderr $(head -c 300 "$WORK/err")"
+  fi
+}
+
 # The offsets of the event lines `evrouter subscribe` printed, space-separated;
 # fails when stdout holds anything but event lines.
 event_offsets() {
@@ -160,19 +179,38 @@ bg_wait() {
 timeout 30 psql "$EVROUTER_TEST_PG_DSN" -q -v ON_ERROR_STOP=1 \
   -c "CREATE DATABASE \"$DB\"" >/dev/null || fail "cannot create database $DB"
 
-PORT=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
-ADDR="127.0.0.1:$PORT"
-"$EVROUTERD" --listen "$ADDR" --pg-dsn "$DSN" >"$WORK/server.log" 2>&1 &
-SERVER_PID=$!
+# Starts evrouterd with the admin token and the extra flags "$@" on a free
+# port of the database; sets ADDR and SERVER_PID. Its log goes to
+# $WORK/server.log.
+start_server() {
+  local port
+  port=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
+  ADDR="127.0.0.1:$port"
+  EVROUTER_ADMIN_TOKEN="$ADMIN_TOKEN" "$EVROUTERD" --listen "$ADDR" --pg-dsn "$DSN" "$@" \
+    >>"$WORK/server.log" 2>&1 &
+  SERVER_PID=$!
+}
 
-# Wait for SERVING, polling for up to 30 s.
-deadline=$((SECONDS + 30))
-until timeout 5 "$EVROUTER" --server "$ADDR" --timeout 1s health \
-  >/dev/null 2>&1; do
-  kill -0 "$SERVER_PID" 2>/dev/null || fail "evrouterd exited during startup"
-  ((SECONDS < deadline)) || fail "evrouterd not SERVING within 30 s"
-  sleep 0.1
-done
+# Waits for SERVING, polling `evrouter "$@" health` for up to 30 s.
+wait_serving() {
+  local deadline=$((SECONDS + 30))
+  until timeout 5 "$EVROUTER" --server "$ADDR" --timeout 1s "$@" health \
+    >/dev/null 2>&1; do
+    kill -0 "$SERVER_PID" 2>/dev/null || fail "evrouterd exited during startup"
+    ((SECONDS < deadline)) || fail "evrouterd not SERVING within 30 s"
+    sleep 0.1
+  done
+}
+
+# Stops evrouterd (SIGTERM) and waits for it.
+stop_server() {
+  kill "$SERVER_PID" 2>/dev/null || true
+  wait "$SERVER_PID" 2>/dev/null || true
+  SERVER_PID=""
+}
+
+start_server
+wait_serving
 
 cli health
 expect_rc 0 health
@@ -526,5 +564,268 @@ expect_err_has "evrouter: NOT_FOUND: "
 cli exchange frobnicate
 expect_rc 2 usage error
 expect_err_has "usage: evrouter"
+
+# --- users, permissions and tokens ----------------------------------------------
+# Everything above ran with the admin token. svc may publish to "orders" and
+# subscribe to "subq"; nobody starts without permissions.
+cli user create svc --publish orders --subscribe subq
+expect_rc 0 user create svc
+expect_out_has "name:        svc"
+expect_out_has "permissions: publish:orders subscribe:subq"
+expect_out_has "tokens:      -"
+cli user create svc
+expect_rc 1 user create svc again
+expect_err_has "evrouter: ALREADY_EXISTS: "
+cli user create nobody
+expect_rc 0 user create nobody
+expect_out_has "permissions: -"
+
+# token issue prints the token alone on stdout and a note with its id on stderr.
+cli token issue svc --description e2e
+expect_rc 0 token issue svc
+if [[ $(wc -l <"$WORK/out") -ne 1 ]] ||
+  ! grep -Eq '^evr_[0-9a-f]{12}_[A-Za-z0-9_-]{43}$' "$WORK/out"; then
+  fail "token issue printed: $(head -c 300 "$WORK/out")"
+fi
+SVC_TOKEN=$(cat "$WORK/out")
+SVC_ID=$(cut -d_ -f2 <<<"$SVC_TOKEN")
+expect_err_has "evrouter: token $SVC_ID for user svc is shown only this once"
+if grep -qF -- "${SVC_TOKEN#evr_*_}" "$WORK/err"; then
+  fail "token issue printed the token on stderr"
+fi
+
+cli --json token issue nobody --description e2e-json
+expect_rc 0 token issue --json
+NOBODY_TOKEN=$(python3 -c 'import json,sys
+d = json.load(sys.stdin)
+assert d["user"] == "nobody" and d["info"]["description"] == "e2e-json", d
+assert d["token"].startswith("evr_" + d["info"]["id"] + "_"), d
+print(d["token"])' <"$WORK/out") || fail "token issue --json: $(head -c 300 "$WORK/out")"
+NOBODY_ID=$(cut -d_ -f2 <<<"$NOBODY_TOKEN")
+[[ ! -s "$WORK/err" ]] || fail "token issue --json wrote to stderr: $(cat "$WORK/err")"
+
+cli token issue missing
+expect_rc 1 token issue for a missing user
+expect_err_has "evrouter: NOT_FOUND: "
+
+cli user list
+expect_rc 0 user list
+head -n 1 "$WORK/out" | grep -q '^NAME  *PERMISSIONS  *TOKENS  *CREATED_AT$' ||
+  fail "user list header: $(head -n 1 "$WORK/out")"
+[[ $(awk '$1 == "svc" {print $2, $3}' "$WORK/out") == "publish:orders,subscribe:subq $SVC_ID" ]] ||
+  fail "user list row svc: $(cat "$WORK/out")"
+[[ $(awk '$1 == "nobody" {print $2, $3}' "$WORK/out") == "- $NOBODY_ID" ]] ||
+  fail "user list row nobody: $(cat "$WORK/out")"
+expect_token_not_printed "$SVC_TOKEN"
+
+cli --json user list
+expect_rc 0 user list --json
+python3 -c 'import json,sys
+users = {u["name"]: u for u in map(json.loads, sys.stdin)}
+svc = users["svc"]
+assert [(p["action"], p["pattern"]) for p in svc["permissions"]] == [
+    ("PERMISSION_ACTION_PUBLISH", "orders"),
+    ("PERMISSION_ACTION_SUBSCRIBE", "subq")], svc
+assert [(t["id"], t["description"]) for t in svc["tokens"]] == [(sys.argv[1], "e2e")], svc
+assert users["nobody"]["permissions"] == [], users["nobody"]' "$SVC_ID" <"$WORK/out" ||
+  fail "user list --json: $(head -c 1000 "$WORK/out")"
+expect_token_not_printed "$SVC_TOKEN"
+
+# svc's token: its permissions, nothing else.
+EVROUTER_TOKEN=$SVC_TOKEN cli publish orders --type auth.test a1
+expect_rc 0 publish with the svc token
+expect_out_has "published offset="
+EVROUTER_TOKEN=$SVC_TOKEN cli subscribe subq --consumer auth1 --limit 2
+expect_rc 0 subscribe with the svc token
+expect_offsets "1 2" subscribe with the svc token
+EVROUTER_TOKEN=$SVC_TOKEN cli publish subs --type auth.test a2
+expect_rc 1 publish outside the svc permissions
+expect_err_has "evrouter: PERMISSION_DENIED: "
+EVROUTER_TOKEN=$SVC_TOKEN cli subscribe early --consumer auth1 --limit 1
+expect_rc 1 subscribe outside the svc permissions
+expect_err_has "evrouter: PERMISSION_DENIED: "
+EVROUTER_TOKEN=$SVC_TOKEN cli exchange create authx
+expect_rc 1 admin call with the svc token
+expect_err_has "evrouter: PERMISSION_DENIED: "
+EVROUTER_TOKEN=$SVC_TOKEN cli user list
+expect_rc 1 user list with the svc token
+expect_err_has "evrouter: PERMISSION_DENIED: "
+expect_token_not_printed "$SVC_TOKEN"
+
+# nobody: denied until granted, denied again once revoked.
+EVROUTER_TOKEN=$NOBODY_TOKEN cli publish orders --type auth.test n1
+expect_rc 1 publish without permissions
+expect_err_has "evrouter: PERMISSION_DENIED: "
+cli user grant nobody publish '*'
+expect_rc 0 user grant publish
+expect_out_has "permissions: publish:*"
+EVROUTER_TOKEN=$NOBODY_TOKEN cli publish orders --type auth.test n2
+expect_rc 0 publish after grant
+cli user revoke nobody publish '*'
+expect_rc 0 user revoke publish
+expect_out_has "permissions: -"
+EVROUTER_TOKEN=$NOBODY_TOKEN cli publish orders --type auth.test n3
+expect_rc 1 publish after revoke
+expect_err_has "evrouter: PERMISSION_DENIED: "
+cli user grant nobody admin
+expect_rc 0 user grant admin
+expect_out_has "permissions: admin"
+EVROUTER_TOKEN=$NOBODY_TOKEN cli exchange list
+expect_rc 0 admin call after grant admin
+cli user revoke nobody admin
+expect_rc 0 user revoke admin
+EVROUTER_TOKEN=$NOBODY_TOKEN cli exchange list
+expect_rc 1 admin call after revoke admin
+expect_err_has "evrouter: PERMISSION_DENIED: "
+
+# The other ways to give a token: --token beats EVROUTER_TOKEN; a token file
+# (whitespace trimmed) by flag or env; the default file.
+EVROUTER_TOKEN=$NOBODY_TOKEN cli --token "$SVC_TOKEN" publish orders --type auth.test t1
+expect_rc 0 publish with --token
+printf '\n  %s \n' "$SVC_TOKEN" >"$WORK/svc.token"
+EVROUTER_TOKEN='' cli --token-file "$WORK/svc.token" publish orders --type auth.test t2
+expect_rc 0 publish with --token-file
+EVROUTER_TOKEN='' EVROUTER_TOKEN_FILE="$WORK/svc.token" cli publish orders --type auth.test t3
+expect_rc 0 publish with EVROUTER_TOKEN_FILE
+mkdir -p "$XDG_CONFIG_HOME/evrouter"
+cp "$WORK/svc.token" "$XDG_CONFIG_HOME/evrouter/token"
+EVROUTER_TOKEN='' cli publish orders --type auth.test t4
+expect_rc 0 publish with the default token file
+EVROUTER_TOKEN='' cli user list
+expect_rc 1 admin call with the default token file of svc
+expect_err_has "evrouter: PERMISSION_DENIED: "
+rm "$XDG_CONFIG_HOME/evrouter/token"
+EVROUTER_TOKEN='' cli --token-file "$WORK/missing.token" exchange list
+expect_rc 1 missing token file
+expect_err_has "evrouter: NOT_FOUND: cannot read the token file $WORK/missing.token"
+
+# No token at all: UNAUTHENTICATED, and how to give one.
+EVROUTER_TOKEN='' cli exchange list
+expect_rc 1 exchange list without a token
+expect_err_has "evrouter: UNAUTHENTICATED: "
+expect_err_has "evrouter: no token was sent; give one with --token TOKEN"
+
+# Revoking a token (here by the whole token) ends its open stream, and every
+# later call with it is UNAUTHENTICATED.
+EVROUTER_TOKEN=$SVC_TOKEN bg_cli subscribe subq --consumer auth2
+wait_consumer subq auth2 "ACTIVE *"
+cli token revoke "$SVC_TOKEN"
+expect_rc 0 token revoke by the whole token
+expect_out_has "revoked token $SVC_ID"
+expect_token_not_printed "$SVC_TOKEN"
+bg_wait
+[[ "$BG_RC" == 1 ]] || fail "subscribe with a revoked token exited $BG_RC: $(cat "$WORK/bg.err")"
+grep -qF "evrouter: UNAUTHENTICATED: " "$WORK/bg.err" ||
+  fail "subscribe with a revoked token: $(cat "$WORK/bg.err")"
+EVROUTER_TOKEN=$SVC_TOKEN cli publish orders --type auth.test r1
+expect_rc 1 publish with a revoked token
+expect_err_has "evrouter: UNAUTHENTICATED: "
+expect_err_has "evrouter: the server refused the token from EVROUTER_TOKEN"
+expect_token_not_printed "$SVC_TOKEN"
+cli user list
+[[ $(awk '$1 == "svc" {print $3}' "$WORK/out") == "-" ]] ||
+  fail "svc still lists a token: $(cat "$WORK/out")"
+
+cli token revoke "$NOBODY_ID"
+expect_rc 0 token revoke by id
+expect_out_has "revoked token $NOBODY_ID"
+EVROUTER_TOKEN=$NOBODY_TOKEN cli exchange list
+expect_rc 1 exchange list with a token revoked by id
+expect_err_has "evrouter: UNAUTHENTICATED: "
+
+# Deleting a user ends its tokens.
+cli token issue svc
+expect_rc 0 token issue svc again
+SVC_TOKEN2=$(cat "$WORK/out")
+cli user delete svc
+expect_rc 0 user delete svc
+expect_out_has "deleted user svc"
+EVROUTER_TOKEN=$SVC_TOKEN2 cli publish orders --type auth.test d1
+expect_rc 1 publish with a deleted user token
+expect_err_has "evrouter: UNAUTHENTICATED: "
+cli user delete svc
+expect_rc 1 user delete svc again
+expect_err_has "evrouter: NOT_FOUND: "
+cli --json user delete nobody
+expect_rc 0 user delete nobody --json
+[[ $(cat "$WORK/out") == "{}" ]] || fail "user delete --json: $(cat "$WORK/out")"
+cli user list
+[[ -z $(awk '$1 == "svc" || $1 == "nobody"' "$WORK/out") ]] ||
+  fail "deleted users listed: $(cat "$WORK/out")"
+
+cli --json stats
+expect_rc 0 stats --json after auth failures
+python3 -c 'import json,sys
+d = json.load(sys.stdin)
+assert int(d["auth_failures"]) >= 4, d["auth_failures"]' <"$WORK/out" ||
+  fail "stats auth_failures: $(head -c 300 "$WORK/out")"
+
+# Usage errors: exit 2 before anything is sent.
+cli user grant nobody read x
+expect_rc 2 user grant with an unknown permission
+expect_err_has "evrouter: user grant: unknown permission 'read'"
+cli user revoke nobody publish
+expect_rc 2 user revoke without a pattern
+expect_err_has "evrouter: user revoke: publish needs one PATTERN"
+cli token revoke not-an-id
+expect_rc 2 token revoke with a bad id
+expect_err_has "is neither a token id"
+cli token
+expect_rc 2 token without a command
+expect_err_has "evrouter: missing token command (issue, revoke)"
+cli --tls-cert "$WORK/svc.token" exchange list
+expect_rc 2 tls-cert without tls-key
+expect_err_has "a client certificate needs both --tls-cert FILE and --tls-key FILE"
+
+# --- TLS and mTLS --------------------------------------------------------------
+# The same database behind a TLS, then an mTLS server; certificates from the
+# test CA (tests/support/make_test_certs.sh).
+CERTS="$WORK/certs"
+bash "$(dirname "${BASH_SOURCE[0]}")/../support/make_test_certs.sh" "$CERTS" >/dev/null 2>&1 ||
+  fail "cannot make test certificates"
+stop_server
+start_server --tls-cert "$CERTS/server.pem" --tls-key "$CERTS/server.key"
+wait_serving --tls-ca "$CERTS/ca.pem"
+cli --tls-ca "$CERTS/ca.pem" exchange get orders
+expect_rc 0 exchange get over TLS with --tls-ca
+expect_out_has "name:        orders"
+EVROUTER_TLS_CA="$CERTS/ca.pem" cli exchange get orders
+expect_rc 0 exchange get over TLS with EVROUTER_TLS_CA
+cli exchange get orders
+expect_rc 1 plaintext call to a TLS server
+expect_err_has "evrouter: UNAVAILABLE: "
+cli --tls-ca "$CERTS/other-ca.pem" exchange get orders
+expect_rc 1 TLS with the wrong CA
+expect_err_has "evrouter: UNAVAILABLE: "
+cli --tls exchange get orders
+expect_rc 1 TLS with the system roots and a test CA server
+expect_err_has "evrouter: UNAVAILABLE: "
+cli --tls-ca "$WORK/missing.pem" exchange get orders
+expect_rc 1 TLS with a missing CA file
+expect_err_has "evrouter: NOT_FOUND: cannot read the CA certificate file $WORK/missing.pem"
+
+stop_server
+start_server --tls-cert "$CERTS/server.pem" --tls-key "$CERTS/server.key" \
+  --tls-client-ca "$CERTS/ca.pem"
+wait_serving --tls-ca "$CERTS/ca.pem" --tls-cert "$CERTS/client.pem" --tls-key "$CERTS/client.key"
+cli --tls-ca "$CERTS/ca.pem" --tls-cert "$CERTS/client.pem" --tls-key "$CERTS/client.key" \
+  exchange get orders
+expect_rc 0 exchange get over mTLS with flags
+expect_out_has "name:        orders"
+EVROUTER_TLS_CA="$CERTS/ca.pem" EVROUTER_TLS_CERT="$CERTS/client.pem" \
+  EVROUTER_TLS_KEY="$CERTS/client.key" cli exchange get orders
+expect_rc 0 exchange get over mTLS with EVROUTER_TLS_*
+cli --tls-ca "$CERTS/ca.pem" exchange get orders
+expect_rc 1 mTLS server without a client certificate
+expect_err_has "evrouter: UNAVAILABLE: "
+cli --tls-ca "$CERTS/ca.pem" --tls-cert "$CERTS/other-client.pem" \
+  --tls-key "$CERTS/other-client.key" exchange get orders
+expect_rc 1 mTLS with a client certificate of another CA
+expect_err_has "evrouter: UNAVAILABLE: "
+# mTLS does not replace the token.
+EVROUTER_TOKEN='' cli --tls-ca "$CERTS/ca.pem" --tls-cert "$CERTS/client.pem" \
+  --tls-key "$CERTS/client.key" exchange get orders
+expect_rc 1 mTLS without a token
+expect_err_has "evrouter: UNAUTHENTICATED: "
 
 echo "PASS: CliE2E.ExchangeAndPublish"

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <map>
 #include <memory>
 #include <set>
 #include <sstream>
@@ -13,6 +14,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "client/cli/cli_args.h"
+#include "client/cli/commands.h"
 #include "client/cli/publish_lines.h"
 #include "client/evrouter_client.h"
 #include "client/grpc_status.h"
@@ -24,7 +27,123 @@ using evrouter::v1::Event;
 using evrouter::v1::Exchange;
 using grpc::health::v1::HealthCheckResponse;
 
+// A token FakeAdmin::IssueToken hands out, and one it refuses.
+constexpr char kIssuedToken[] = "evr_0123456789ab_c2VjcmV0LWlzc3VlZA";
+constexpr char kRefusedToken[] = "evr_bbbbbbbbbbbb_cmVmdXNlZA";
+
 class FakeAdmin final : public evrouter::v1::Admin::Service {
+ public:
+  // The authorization metadata of the last user or token call ("" = none).
+  std::string last_authorization() {
+    absl::MutexLock lock(&mu_);
+    return last_authorization_;
+  }
+  std::string last_revoked_id() {
+    absl::MutexLock lock(&mu_);
+    return last_revoked_id_;
+  }
+
+ private:
+  // UNAUTHENTICATED without a token or with kRefusedToken; records it.
+  grpc::Status Authenticate(grpc::ServerContext* context) {
+    const auto& metadata = context->client_metadata();
+    auto it = metadata.find("authorization");
+    const std::string authorization =
+        it == metadata.end()
+            ? ""
+            : std::string(it->second.data(), it->second.size());
+    absl::MutexLock lock(&mu_);
+    last_authorization_ = authorization;
+    if (authorization.empty()) {
+      return grpc::Status(grpc::StatusCode::UNAUTHENTICATED, "missing token");
+    }
+    if (authorization == absl::StrCat("Bearer ", kRefusedToken)) {
+      return grpc::Status(grpc::StatusCode::UNAUTHENTICATED, "unknown token");
+    }
+    return grpc::Status::OK;
+  }
+
+  // The user and token calls echo their requests.
+  grpc::Status CreateUser(grpc::ServerContext* context,
+                          const evrouter::v1::CreateUserRequest* request,
+                          evrouter::v1::User* response) override {
+    if (grpc::Status status = Authenticate(context); !status.ok()) {
+      return status;
+    }
+    if (request->name() == "taken") {
+      return grpc::Status(grpc::StatusCode::ALREADY_EXISTS, "user exists");
+    }
+    response->set_name(request->name());
+    *response->mutable_permissions() = request->permissions();
+    return grpc::Status::OK;
+  }
+  grpc::Status ListUsers(grpc::ServerContext* context,
+                         const evrouter::v1::ListUsersRequest*,
+                         evrouter::v1::ListUsersResponse* response) override {
+    if (grpc::Status status = Authenticate(context); !status.ok()) {
+      return status;
+    }
+    response->add_users()->set_name("a");
+    evrouter::v1::User* b = response->add_users();
+    b->set_name("b");
+    b->add_tokens()->set_id("0123456789ab");
+    return grpc::Status::OK;
+  }
+  grpc::Status DeleteUser(grpc::ServerContext* context,
+                          const evrouter::v1::DeleteUserRequest* request,
+                          evrouter::v1::DeleteUserResponse*) override {
+    if (grpc::Status status = Authenticate(context); !status.ok()) {
+      return status;
+    }
+    if (request->name() == "missing") {
+      return grpc::Status(grpc::StatusCode::NOT_FOUND, "no user missing");
+    }
+    return grpc::Status::OK;
+  }
+  grpc::Status GrantPermission(
+      grpc::ServerContext* context,
+      const evrouter::v1::GrantPermissionRequest* request,
+      evrouter::v1::User* response) override {
+    if (grpc::Status status = Authenticate(context); !status.ok()) {
+      return status;
+    }
+    response->set_name(request->user());
+    *response->add_permissions() = request->permission();
+    return grpc::Status::OK;
+  }
+  grpc::Status RevokePermission(
+      grpc::ServerContext* context,
+      const evrouter::v1::RevokePermissionRequest* request,
+      evrouter::v1::User* response) override {
+    if (grpc::Status status = Authenticate(context); !status.ok()) {
+      return status;
+    }
+    response->set_name(request->user());
+    return grpc::Status::OK;
+  }
+  grpc::Status IssueToken(grpc::ServerContext* context,
+                          const evrouter::v1::IssueTokenRequest* request,
+                          evrouter::v1::IssueTokenResponse* response) override {
+    if (grpc::Status status = Authenticate(context); !status.ok()) {
+      return status;
+    }
+    response->set_user(request->user());
+    response->set_token(kIssuedToken);
+    response->mutable_info()->set_id("0123456789ab");
+    response->mutable_info()->set_description(request->description());
+    return grpc::Status::OK;
+  }
+  grpc::Status RevokeToken(grpc::ServerContext* context,
+                           const evrouter::v1::RevokeTokenRequest* request,
+                           evrouter::v1::RevokeTokenResponse*) override {
+    if (grpc::Status status = Authenticate(context); !status.ok()) {
+      return status;
+    }
+    absl::MutexLock lock(&mu_);
+    last_revoked_id_ = request->id();
+    return grpc::Status::OK;
+  }
+
   grpc::Status CreateExchange(
       grpc::ServerContext*, const evrouter::v1::CreateExchangeRequest* request,
       Exchange* response) override {
@@ -149,6 +268,10 @@ class FakeAdmin final : public evrouter::v1::Admin::Service {
     response->add_queues()->set_name("q1");
     return grpc::Status::OK;
   }
+
+  absl::Mutex mu_;
+  std::string last_authorization_ ABSL_GUARDED_BY(mu_);
+  std::string last_revoked_id_ ABSL_GUARDED_BY(mu_);
 };
 
 // Assigns offsets 1, 2, ... across all calls; exchange "bad" is rejected.
@@ -248,11 +371,36 @@ class ClientTest : public ::testing::Test {
     server_ = builder.BuildAndStart();
     ASSERT_NE(server_, nullptr);
     ASSERT_GT(port, 0);
+    port_ = port;
+    client_ = MakeClient("");
+  }
+
+  std::unique_ptr<Client> MakeClient(const std::string& token) const {
     ClientOptions options;
-    options.server = absl::StrCat("127.0.0.1:", port);
+    options.server = absl::StrCat("127.0.0.1:", port_);
     options.timeout = absl::Seconds(5);
     options.stream_timeout = absl::Seconds(30);
-    client_ = std::make_unique<Client>(options);
+    options.token = token;
+    return std::make_unique<Client>(options);
+  }
+
+  // Runs `argv` as the CLI would with `env` as its environment and a client
+  // carrying `token`; stdout in out_, stderr in err_.
+  int RunCli(const std::vector<std::string>& argv,
+             const std::map<std::string, std::string>& env,
+             const std::string& token) {
+    absl::StatusOr<cli::CliArgs> args =
+        cli::ParseArgs(argv, [&env](std::string_view name) {
+          auto it = env.find(std::string(name));
+          return it == env.end() ? std::string() : it->second;
+        });
+    EXPECT_TRUE(args.ok()) << args.status();
+    if (!args.ok()) return cli::kExitUsage;
+    std::unique_ptr<Client> client = MakeClient(token);
+    std::istringstream in;
+    out_.str("");
+    err_.str("");
+    return cli::RunCommand(*args, *client, in, out_, err_);
   }
 
   void TearDown() override {
@@ -269,7 +417,10 @@ class ClientTest : public ::testing::Test {
   FakePublisher publisher_;
   FakeHealth health_{2};
   std::unique_ptr<grpc::Server> server_;
+  int port_ = 0;
   std::unique_ptr<Client> client_;
+  std::ostringstream out_;
+  std::ostringstream err_;
 };
 
 TEST(GrpcStatusTest, KeepsCodeAndMessage) {
@@ -499,6 +650,115 @@ TEST_F(ClientTest, PublishLinesReportsRejectedBatch) {
       [](const evrouter::v1::PublishResult&) {});
   EXPECT_EQ(status.code(), absl::StatusCode::kNotFound);
   EXPECT_NE(status.message().find("not found"), std::string::npos) << status;
+}
+
+TEST_F(ClientTest, UserAndTokenCallsSendTheTokenAndTheirArguments) {
+  std::unique_ptr<Client> client = MakeClient("evr_aaaaaaaaaaaa_YWRtaW4");
+  evrouter::v1::Permission publish;
+  publish.set_action(evrouter::v1::PERMISSION_ACTION_PUBLISH);
+  publish.set_pattern("orders.*");
+  absl::StatusOr<evrouter::v1::User> user =
+      client->CreateUser("svc", {publish});
+  ASSERT_TRUE(user.ok()) << user.status();
+  EXPECT_EQ(admin_.last_authorization(), "Bearer evr_aaaaaaaaaaaa_YWRtaW4");
+  EXPECT_EQ(user->name(), "svc");
+  ASSERT_EQ(user->permissions_size(), 1);
+  EXPECT_EQ(user->permissions(0).pattern(), "orders.*");
+  EXPECT_EQ(client->CreateUser("taken").status().code(),
+            absl::StatusCode::kAlreadyExists);
+  absl::StatusOr<std::vector<evrouter::v1::User>> users = client->ListUsers();
+  ASSERT_TRUE(users.ok()) << users.status();
+  ASSERT_EQ(users->size(), 2u);
+  EXPECT_EQ((*users)[1].tokens(0).id(), "0123456789ab");
+  absl::StatusOr<evrouter::v1::User> granted =
+      client->GrantPermission("svc", publish);
+  ASSERT_TRUE(granted.ok()) << granted.status();
+  EXPECT_EQ(granted->permissions(0).action(),
+            evrouter::v1::PERMISSION_ACTION_PUBLISH);
+  EXPECT_TRUE(client->RevokePermission("svc", publish).ok());
+  absl::StatusOr<evrouter::v1::IssueTokenResponse> issued =
+      client->IssueToken("svc", "ci");
+  ASSERT_TRUE(issued.ok()) << issued.status();
+  EXPECT_EQ(issued->info().description(), "ci");
+  EXPECT_TRUE(client->RevokeToken("0123456789ab").ok());
+  EXPECT_EQ(admin_.last_revoked_id(), "0123456789ab");
+  EXPECT_EQ(client->DeleteUser("missing").code(), absl::StatusCode::kNotFound);
+  // Without a token no authorization metadata is sent.
+  EXPECT_EQ(client_->ListUsers().status().code(),
+            absl::StatusCode::kUnauthenticated);
+  EXPECT_EQ(admin_.last_authorization(), "");
+}
+
+TEST_F(ClientTest, CliTokenIssuePrintsTheTokenAloneAndANoteOnStderr) {
+  const std::map<std::string, std::string> env = {
+      {"EVROUTER_TOKEN", "evr_aaaaaaaaaaaa_YWRtaW4"}};
+  EXPECT_EQ(RunCli({"token", "issue", "svc", "--description", "ci"}, env,
+                   "evr_aaaaaaaaaaaa_YWRtaW4"),
+            cli::kExitOk)
+      << err_.str();
+  EXPECT_EQ(out_.str(), absl::StrCat(kIssuedToken, "\n"));
+  EXPECT_EQ(err_.str(),
+            "evrouter: token 0123456789ab for user svc is shown only this "
+            "once; store it now (revoke it with 'evrouter token revoke "
+            "0123456789ab')\n");
+  EXPECT_EQ(RunCli({"--json", "token", "issue", "svc"}, env,
+                   "evr_aaaaaaaaaaaa_YWRtaW4"),
+            cli::kExitOk);
+  EXPECT_NE(out_.str().find(absl::StrCat("\"token\":\"", kIssuedToken, "\"")),
+            std::string::npos)
+      << out_.str();
+  EXPECT_EQ(err_.str(), "");
+}
+
+TEST_F(ClientTest, CliUserCommandsAndTokenRevokeByWholeToken) {
+  const std::string admin = "evr_aaaaaaaaaaaa_YWRtaW4";
+  EXPECT_EQ(
+      RunCli({"user", "create", "svc", "--admin", "--publish", "orders.*"}, {},
+             admin),
+      cli::kExitOk)
+      << err_.str();
+  EXPECT_EQ(out_.str(),
+            "name:        svc\n"
+            "permissions: admin publish:orders.*\n"
+            "tokens:      -\n"
+            "created_at:  -\n");
+  EXPECT_EQ(RunCli({"user", "grant", "svc", "subscribe", "q.#"}, {}, admin),
+            cli::kExitOk);
+  EXPECT_NE(out_.str().find("permissions: subscribe:q.#\n"), std::string::npos)
+      << out_.str();
+  EXPECT_EQ(RunCli({"user", "list"}, {}, admin), cli::kExitOk);
+  EXPECT_EQ(out_.str(),
+            "NAME  PERMISSIONS  TOKENS        CREATED_AT\n"
+            "a     -            -             -\n"
+            "b     -            0123456789ab  -\n");
+  EXPECT_EQ(RunCli({"user", "delete", "svc"}, {}, admin), cli::kExitOk);
+  EXPECT_EQ(out_.str(), "deleted user svc\n");
+  EXPECT_EQ(RunCli({"user", "delete", "missing"}, {}, admin), cli::kExitError);
+  EXPECT_EQ(err_.str(), "evrouter: NOT_FOUND: no user missing\n");
+  EXPECT_EQ(RunCli({"token", "revoke", kIssuedToken}, {}, admin), cli::kExitOk);
+  EXPECT_EQ(out_.str(), "revoked token 0123456789ab\n");
+  EXPECT_EQ(admin_.last_revoked_id(), "0123456789ab");
+}
+
+TEST_F(ClientTest, CliUnauthenticatedWithoutATokenSaysHowToGiveOne) {
+  EXPECT_EQ(RunCli({"user", "list"}, {{"HOME", "/home/u"}}, ""),
+            cli::kExitError);
+  EXPECT_EQ(err_.str(),
+            "evrouter: UNAUTHENTICATED: missing token\n"
+            "evrouter: no token was sent; give one with --token TOKEN, "
+            "--token-file FILE, env EVROUTER_TOKEN or EVROUTER_TOKEN_FILE, or "
+            "put it in /home/u/.config/evrouter/token\n");
+}
+
+TEST_F(ClientTest, CliRefusedTokenNamesItsSourceNotTheToken) {
+  EXPECT_EQ(RunCli({"user", "list"}, {{"EVROUTER_TOKEN", kRefusedToken}},
+                   kRefusedToken),
+            cli::kExitError);
+  EXPECT_EQ(err_.str(),
+            "evrouter: UNAUTHENTICATED: unknown token\n"
+            "evrouter: the server refused the token from EVROUTER_TOKEN "
+            "(unknown, revoked, or its user deleted); an admin can issue a "
+            "new one with 'evrouter token issue USER'\n");
 }
 
 }  // namespace

@@ -306,6 +306,109 @@ TEST(OutputFormatTest, StatsJsonIsOneLine) {
   EXPECT_NE(out.find("\"fill_percent\":2.5"), std::string::npos) << out;
 }
 
+evrouter::v1::User MakeUser(std::string name) {
+  evrouter::v1::User user;
+  user.set_name(std::move(name));
+  evrouter::v1::Permission* admin = user.add_permissions();
+  admin->set_action(evrouter::v1::PERMISSION_ACTION_ADMIN);
+  evrouter::v1::Permission* publish = user.add_permissions();
+  publish->set_action(evrouter::v1::PERMISSION_ACTION_PUBLISH);
+  publish->set_pattern("orders.*");
+  evrouter::v1::Permission* subscribe = user.add_permissions();
+  subscribe->set_action(evrouter::v1::PERMISSION_ACTION_SUBSCRIBE);
+  subscribe->set_pattern("orders.#");
+  for (const char* id : {"0123456789ab", "ba9876543210"}) {
+    evrouter::v1::Token* token = user.add_tokens();
+    token->set_id(id);
+    token->set_description("ci");
+  }
+  user.mutable_created_at()->set_seconds(1704164645);
+  return user;
+}
+
+TEST(OutputFormatTest, PermissionText) {
+  evrouter::v1::Permission permission;
+  permission.set_action(evrouter::v1::PERMISSION_ACTION_ADMIN);
+  EXPECT_EQ(PermissionText(permission), "admin");
+  permission.set_action(evrouter::v1::PERMISSION_ACTION_PUBLISH);
+  permission.set_pattern("orders.*");
+  EXPECT_EQ(PermissionText(permission), "publish:orders.*");
+  permission.set_action(evrouter::v1::PERMISSION_ACTION_SUBSCRIBE);
+  permission.set_pattern("#");
+  EXPECT_EQ(PermissionText(permission), "subscribe:#");
+  permission.set_action(evrouter::v1::PERMISSION_ACTION_UNSPECIFIED);
+  EXPECT_EQ(PermissionText(permission), "PERMISSION_ACTION_UNSPECIFIED:#");
+}
+
+TEST(OutputFormatTest, UserTextIsKeyValueLines) {
+  EXPECT_EQ(FormatUser(MakeUser("svc"), /*json=*/false),
+            "name:        svc\n"
+            "permissions: admin publish:orders.* subscribe:orders.#\n"
+            "tokens:      0123456789ab ba9876543210\n"
+            "created_at:  2024-01-02T03:04:05Z\n");
+  evrouter::v1::User bare;
+  bare.set_name("nobody");
+  EXPECT_EQ(FormatUser(bare, /*json=*/false),
+            "name:        nobody\n"
+            "permissions: -\n"
+            "tokens:      -\n"
+            "created_at:  -\n");
+}
+
+TEST(OutputFormatTest, UserListTextIsAlignedTable) {
+  evrouter::v1::User bare;
+  bare.set_name("nobody");
+  EXPECT_EQ(
+      FormatUserList({bare, MakeUser("svc")}, /*json=*/false),
+      "NAME    PERMISSIONS                                TOKENS            "
+      "         CREATED_AT\n"
+      "nobody  -                                          -                 "
+      "         -\n"
+      "svc     admin,publish:orders.*,subscribe:orders.#  "
+      "0123456789ab,ba9876543210  2024-01-02T03:04:05Z\n");
+}
+
+TEST(OutputFormatTest, UserJsonUsesProtoFieldNames) {
+  const std::string out =
+      FormatUserList({MakeUser("a"), MakeUser("b")}, /*json=*/true);
+  EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 2);
+  EXPECT_NE(out.find("{\"name\":\"a\",\"permissions\":[{\"action\":"
+                     "\"PERMISSION_ACTION_ADMIN\",\"pattern\":\"\"},"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("\"tokens\":[{\"id\":\"0123456789ab\",\"description\":"
+                     "\"ci\""),
+            std::string::npos)
+      << out;
+  EXPECT_EQ(FormatUser(MakeUser("a"), true), out.substr(0, out.find('\n') + 1));
+}
+
+TEST(OutputFormatTest, IssuedTokenIsAloneOnItsLineAndTheNoteOmitsIt) {
+  evrouter::v1::IssueTokenResponse issued;
+  issued.set_user("svc");
+  issued.set_token("evr_0123456789ab_c2VjcmV0");
+  issued.mutable_info()->set_id("0123456789ab");
+  EXPECT_EQ(FormatIssuedToken(issued, false), "evr_0123456789ab_c2VjcmV0\n");
+  const std::string json = FormatIssuedToken(issued, true);
+  EXPECT_EQ(json.rfind("{\"user\":\"svc\",\"token\":\"evr_0123456789ab_"
+                       "c2VjcmV0\",\"info\":{\"id\":\"0123456789ab\"",
+                       0),
+            0u)
+      << json;
+  const std::string note = IssuedTokenNote(issued);
+  EXPECT_EQ(note,
+            "evrouter: token 0123456789ab for user svc is shown only this "
+            "once; store it now (revoke it with 'evrouter token revoke "
+            "0123456789ab')\n");
+  EXPECT_EQ(note.find("c2VjcmV0"), std::string::npos);
+}
+
+TEST(OutputFormatTest, RevokedTokenNamesTheId) {
+  EXPECT_EQ(FormatRevokedToken("0123456789ab", false),
+            "revoked token 0123456789ab\n");
+  EXPECT_EQ(FormatRevokedToken("0123456789ab", true), "{}\n");
+}
+
 TEST(OutputFormatTest, ErrorNamesCodeAndMessage) {
   EXPECT_EQ(FormatError(absl::NotFoundError("exchange \"x\" not found")),
             "evrouter: NOT_FOUND: exchange \"x\" not found\n");
