@@ -99,6 +99,15 @@ class AdminService final : public v1::Admin::CallbackService {
       v1::RevokeTokenResponse* response) override;
 
  private:
+  // Grant or Revoke (`change`) of `requested` for `user`; both live until
+  // the call is done.
+  using PermissionChange = absl::StatusOr<UserRecord> (core::AccessControl::*)(
+      absl::string_view, const Permission&);
+  grpc::ServerUnaryReactor* ChangePermission(const std::string* user,
+                                             const v1::Permission& requested,
+                                             v1::User* response,
+                                             PermissionChange change);
+
   core::Router* const router_;
   core::QueueManager* const queues_;
   core::AccessControl* const access_;

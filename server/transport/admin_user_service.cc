@@ -121,54 +121,42 @@ grpc::ServerUnaryReactor* AdminService::DeleteUser(
   return reactor;
 }
 
-grpc::ServerUnaryReactor* AdminService::GrantPermission(
-    grpc::CallbackServerContext* /*context*/,
-    const v1::GrantPermissionRequest* request, v1::User* response) {
+grpc::ServerUnaryReactor* AdminService::ChangePermission(
+    const std::string* user, const v1::Permission& requested,
+    v1::User* response, PermissionChange change) {
   bool admitted;
   grpc::ServerUnaryReactor* reactor =
       TrackedUnaryReactor::Start(calls_, &admitted);
   if (!admitted) return reactor;
-  absl::StatusOr<Permission> permission =
-      FromProto(request->permission(), "permission");
+  absl::StatusOr<Permission> permission = FromProto(requested, "permission");
   if (!permission.ok()) {
     reactor->Finish(ToGrpcStatus(permission.status()));
     return reactor;
   }
   FinishOnExecutor(executor_, reactor,
-                   [this, request, response,
+                   [this, user, response, change,
                     permission = *std::move(permission)]() -> absl::Status {
-                     absl::StatusOr<UserRecord> user =
-                         access_->Grant(request->user(), permission);
-                     if (!user.ok()) return user.status();
-                     UserToProto(*user, response);
+                     absl::StatusOr<UserRecord> changed =
+                         (access_->*change)(*user, permission);
+                     if (!changed.ok()) return changed.status();
+                     UserToProto(*changed, response);
                      return absl::OkStatus();
                    });
   return reactor;
 }
 
+grpc::ServerUnaryReactor* AdminService::GrantPermission(
+    grpc::CallbackServerContext* /*context*/,
+    const v1::GrantPermissionRequest* request, v1::User* response) {
+  return ChangePermission(&request->user(), request->permission(), response,
+                          &core::AccessControl::Grant);
+}
+
 grpc::ServerUnaryReactor* AdminService::RevokePermission(
     grpc::CallbackServerContext* /*context*/,
     const v1::RevokePermissionRequest* request, v1::User* response) {
-  bool admitted;
-  grpc::ServerUnaryReactor* reactor =
-      TrackedUnaryReactor::Start(calls_, &admitted);
-  if (!admitted) return reactor;
-  absl::StatusOr<Permission> permission =
-      FromProto(request->permission(), "permission");
-  if (!permission.ok()) {
-    reactor->Finish(ToGrpcStatus(permission.status()));
-    return reactor;
-  }
-  FinishOnExecutor(executor_, reactor,
-                   [this, request, response,
-                    permission = *std::move(permission)]() -> absl::Status {
-                     absl::StatusOr<UserRecord> user =
-                         access_->Revoke(request->user(), permission);
-                     if (!user.ok()) return user.status();
-                     UserToProto(*user, response);
-                     return absl::OkStatus();
-                   });
-  return reactor;
+  return ChangePermission(&request->user(), request->permission(), response,
+                          &core::AccessControl::Revoke);
 }
 
 grpc::ServerUnaryReactor* AdminService::IssueToken(
