@@ -65,7 +65,9 @@ echo "run.sh: the admin token is in $token_file; in another shell:" >&2
 echo "          export EVROUTER_TOKEN_FILE=$token_file   # for build/client/evrouter" >&2
 echo "          -H \"authorization: Bearer \$(cat $token_file)\"   # for buf curl / grpcurl" >&2
 # Run in the background and wait, so the trap runs as soon as Ctrl-C arrives.
-build/server/evrouterd --listen 127.0.0.1:50051 --pg-dsn "$dsn" \
+# In a session of its own, so that Ctrl-C reaches only this script, which then
+# sends one SIGTERM (evrouterd takes a second signal as "exit now").
+setsid build/server/evrouterd --listen 127.0.0.1:50051 --pg-dsn "$dsn" \
   --admin-token-file "$token_file" "$@" &
 server_pid=$!
 set +e
