@@ -124,7 +124,11 @@ void RunSubscriber(client::Client& client, const ConsumerSpec& consumer,
     for (const v1::Event& event : response->events())
       session->offsets.push_back(event.offset());
     if (!subscription->Ack(session->offsets.back()).ok()) {
-      session->end = subscription->Next().status();
+      // The stream broke. Responses that arrived before it did may still be
+      // read first (they are not recorded: nothing after them is acked).
+      absl::StatusOr<v1::SubscribeResponse> rest = subscription->Next();
+      while (rest.ok()) rest = subscription->Next();
+      session->end = rest.status();
       return;
     }
   }
