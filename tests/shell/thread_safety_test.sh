@@ -11,12 +11,14 @@ clangxx="$(command -v clang++ || true)"
 
 mapfile -t files < <(cd "$src" && grep -rlE 'ABSL_(GUARDED_BY|EXCLUSIVE_LOCKS_REQUIRED)' \
   --include='*.cc' --include='*.h' server storage client | sed 's/\.h$/.cc/' | sort -u)
+# cpp-httplib's header must see the features its library was built with.
+read -ra extra_flags <<<"$(pkg-config --cflags cpp-httplib 2>/dev/null || true)"
 checked=0
 failed=0
 for file in "${files[@]}"; do
   [[ -f "$src/$file" ]] || continue
   if ! "$clangxx" -std=c++20 -fsyntax-only -Wthread-safety -Werror=thread-safety \
-      -I"$src" -I"$gen" "$src/$file"; then
+      "${extra_flags[@]}" -I"$src" -I"$gen" "$src/$file"; then
     echo "FAIL: $file"
     failed=$((failed + 1))
   fi
