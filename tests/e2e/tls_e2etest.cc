@@ -1,6 +1,7 @@
 // Transport security of the real binary: TLS, mTLS, and plaintext only on
 // loopback unless --allow-plaintext. Certificates come from
 // tests/support/make_test_certs.sh, made afresh for each test.
+#include <httplib.h>
 #include <stdlib.h>
 
 #include <filesystem>
@@ -179,6 +180,50 @@ TEST_F(TlsE2ETest, BadTlsFilesStopTheServerNamingTheFile) {
     EXPECT_EQ(RunCommand(args, &output), 1) << output;
     EXPECT_TRUE(absl::StrContains(output, "cannot set up TLS")) << output;
     EXPECT_TRUE(absl::StrContains(output, named)) << output;
+  }
+}
+
+// The HTTP listener serves HTTPS with the same certificate, and with
+// --tls-client-ca asks for the same client certificates.
+TEST_F(TlsE2ETest, HttpListenerServesHttpsWithTheSameFiles) {
+  for (bool mutual : {false, true}) {
+    SCOPED_TRACE(mutual ? "mTLS" : "TLS");
+    StartTlsServer(mutual);
+    const std::string address = server_->http_address();
+    ASSERT_FALSE(address.empty()) << server_->Log();
+    int port = 0;
+    ASSERT_TRUE(absl::SimpleAtoi(address.substr(address.rfind(':') + 1), &port));
+
+    httplib::SSLClient https =
+        mutual ? httplib::SSLClient("localhost", port, Cert("client.pem"),
+                                    Cert("client.key"))
+               : httplib::SSLClient("localhost", port);
+    https.set_ca_cert_path(Cert("ca.pem").c_str());
+    https.enable_server_certificate_verification(true);
+    httplib::Result metrics = https.Get("/metrics");
+    ASSERT_TRUE(metrics) << httplib::to_string(metrics.error());
+    EXPECT_EQ(metrics->status, 200);
+    EXPECT_TRUE(absl::StrContains(metrics->body, "evrouter_build_info"));
+    httplib::Result api =
+        https.Post("/api/v1/ListExchanges",
+                   {{"Authorization", "Bearer " + server_->admin_token()}},
+                   "{}", "application/json");
+    ASSERT_TRUE(api);
+    EXPECT_EQ(api->status, 200) << api->body;
+
+    // Plain HTTP on the HTTPS port gets no answer.
+    httplib::Client plain("127.0.0.1", port);
+    plain.set_read_timeout(5);
+    httplib::Result refused = plain.Get("/metrics");
+    EXPECT_TRUE(!refused || refused->status != 200);
+    if (mutual) {
+      // No client certificate: the handshake fails.
+      httplib::SSLClient anonymous("localhost", port);
+      anonymous.set_ca_cert_path(Cert("ca.pem").c_str());
+      anonymous.enable_server_certificate_verification(true);
+      EXPECT_FALSE(anonymous.Get("/metrics"));
+    }
+    server_.reset();
   }
 }
 
