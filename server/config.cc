@@ -236,6 +236,17 @@ const std::vector<Setting>& Settings() {
          return absl::InvalidArgumentError(
              "one of trace, debug, info, warn, error, off");
        }},
+      {"log-format", "EVROUTER_LOG_FORMAT", "text",
+       "text, or json: one object per line (ts, level, component, msg and "
+       "the line's fields)",
+       false,
+       [](ServerConfig& config, absl::string_view value) {
+         absl::StatusOr<logging::LogFormat> format =
+             logging::ParseLogFormat(value);
+         if (!format.ok()) return absl::InvalidArgumentError("text or json");
+         config.log_format = *format;
+         return absl::OkStatus();
+       }},
       {"admin-token-file", "EVROUTER_ADMIN_TOKEN_FILE", "(none)",
        "file holding the admin's bearer token (user 'admin'); or give the "
        "token itself in EVROUTER_ADMIN_TOKEN. Without either, the first "

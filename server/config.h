@@ -9,6 +9,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "server/core/validation.h"
+#include "server/logging/log_format.h"
 
 namespace evrouter {
 
@@ -49,6 +50,7 @@ struct ServerConfig {
   absl::Duration shutdown_grace = absl::Seconds(10);
   absl::Duration health_check_interval = absl::Seconds(2);
   std::string log_level = "info";
+  logging::LogFormat log_format = logging::LogFormat::kText;
   // The admin's bearer token (EVROUTER_ADMIN_TOKEN), or a file holding it;
   // at most one of the two. See core::AccessControl::Bootstrap.
   std::string admin_token;

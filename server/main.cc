@@ -1,10 +1,8 @@
 // evrouterd: flags and environment, logging, wiring. The only place that
 // knows every module.
-#include <google/protobuf/stubs/logging.h>
 #include <grpcpp/grpcpp.h>
 #include <pthread.h>
 #include <signal.h>
-#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
@@ -28,6 +26,8 @@
 #include "server/core/router.h"
 #include "server/http/http_server.h"
 #include "server/http/json_api.h"
+#include "server/logging/library_logs.h"
+#include "server/logging/logging.h"
 #include "server/metrics/exposition.h"
 #include "server/server_metrics.h"
 #include "server/transport/admin_service.h"
@@ -77,25 +77,14 @@ void WatchSignals(absl::Notification* shutdown) {
     sigaddset(&set, SIGTERM);
     int signal = 0;
     sigwait(&set, &signal);
-    spdlog::info("signal {}: shutting down", signal);
+    logging::Info(logging::Logger("server"),
+                  absl::StrCat("signal ", signal, ": shutting down"),
+                  {{"signal", signal}});
     shutdown->Notify();
     sigwait(&set, &signal);
     spdlog::warn("second signal {}: exiting now", signal);
     std::_Exit(1);
   }).detach();
-}
-
-// Protobuf logs an ERROR line for every request it refuses to parse (invalid
-// UTF-8 in a string field, say). The client already gets INVALID_ARGUMENT
-// naming the field (request_parser.h), so such lines only let a hostile
-// client flood the log: they go to debug. Only FATAL stays loud.
-void RouteProtobufLogs(google::protobuf::LogLevel level, const char* filename,
-                       int line, const std::string& message) {
-  if (level == google::protobuf::LOGLEVEL_FATAL) {
-    spdlog::critical("protobuf {}:{}: {}", filename, line, message);
-  } else {
-    spdlog::debug("protobuf {}:{}: {}", filename, line, message);
-  }
 }
 
 // Pings the store and keeps the health status current until stopped.
@@ -107,10 +96,13 @@ void MonitorHealth(EventStore* store, transport::HealthService* health,
     if (status.ok() != serving) {
       serving = status.ok();
       if (serving) {
-        spdlog::info("postgres reachable again: SERVING");
+        logging::Info(logging::Logger("server"),
+                      "postgres reachable again: SERVING",
+                      {{"health", "SERVING"}});
       } else {
-        spdlog::error("postgres unreachable ({}): NOT_SERVING",
-                      std::string(status.message()));
+        logging::Error(
+            logging::Logger("server"), "postgres unreachable: NOT_SERVING",
+            {{"health", "NOT_SERVING"}, {"error", status.message()}});
       }
     }
     health->SetServing(serving);
@@ -157,10 +149,13 @@ int Run(const ServerConfig& config, absl::Notification* shutdown) {
                   server_transport.status().ToString());
     return 1;
   }
-  spdlog::info("evrouterd {} starting: listen={} transport={} pg_dsn={}",
-               EVROUTER_VERSION, config.listen,
-               transport::TransportSecurityName(server_transport->security),
-               masked_dsn);
+  logging::Info(logging::Logger("server"),
+                "evrouterd " EVROUTER_VERSION " starting",
+                {{"version", EVROUTER_VERSION},
+                 {"listen", config.listen},
+                 {"transport",
+                  transport::TransportSecurityName(server_transport->security)},
+                 {"pg_dsn", masked_dsn}});
   if (server_transport->security == transport::TransportSecurity::kPlaintext &&
       !IsLoopbackListenAddress(config.listen)) {
     spdlog::warn(
@@ -361,20 +356,28 @@ int Run(const ServerConfig& config, absl::Notification* shutdown) {
         });
     absl::StatusOr<int> http_port = http_server->Start();
     if (!http_port.ok()) {
-      spdlog::error("{}", http_port.status().ToString());
+      logging::Logger("http").error("{}", http_port.status().ToString());
       server->Shutdown(std::chrono::system_clock::now());
       server->Wait();
       return 1;
     }
-    spdlog::info(
-        "http listening on {}:{} ({}: /metrics, /api/v1/, dashboard at /)",
-        config.http_listen.substr(0, config.http_listen.rfind(':')), *http_port,
+    const std::string http_bound = absl::StrCat(
+        config.http_listen.substr(0, config.http_listen.rfind(':')), ":",
+        *http_port);
+    const char* scheme =
         server_transport->security == transport::TransportSecurity::kPlaintext
             ? "http"
-            : "https");
+            : "https";
+    logging::Info(logging::Logger("http"),
+                  absl::StrCat("http listening on ", http_bound, " (", scheme,
+                               ": /metrics, /api/v1/, dashboard at /)"),
+                  {{"address", http_bound}, {"scheme", scheme}});
   }
-  spdlog::info("serving on {}, {} exchanges restored, {} queues restored",
-               bound, exchanges, queue_count);
+  logging::Info(
+      logging::Logger("server"),
+      absl::StrCat("serving on ", bound, ", ", exchanges,
+                   " exchanges restored, ", queue_count, " queues restored"),
+      {{"address", bound}, {"exchanges", exchanges}, {"queues", queue_count}});
 
   absl::Notification stop_monitor;
   std::thread monitor(MonitorHealth, store->get(), &health,
@@ -447,12 +450,10 @@ int main(int argc, char** argv) {
   sigaddset(&set, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
 
-  auto logger = spdlog::stderr_color_mt("evrouterd");
-  spdlog::set_default_logger(logger);
-  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %^%l%$ %v",
-                      spdlog::pattern_time_type::utc);
-  spdlog::set_level(spdlog::level::from_str(config->log_level));
-  google::protobuf::SetLogHandler(&evrouter::RouteProtobufLogs);
+  // Component loggers on stderr; spdlog::info() and the like are "server".
+  evrouter::logging::SetUpLogging(config->log_format,
+                                  spdlog::level::from_str(config->log_level));
+  evrouter::logging::RouteLibraryLogs();
   // Never destroyed: the signal thread may outlive Run().
   auto* shutdown = new absl::Notification();
   evrouter::WatchSignals(shutdown);

@@ -11,7 +11,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
-#include "spdlog/spdlog.h"
+#include "server/logging/logging.h"
 #include "storage/pg_errors.h"
 #include "storage/pg_event_store.h"
 
@@ -166,9 +166,11 @@ absl::Status ApplyMigrations(const std::string& dsn,
       }
       if (!warned_unknown && !done.empty() &&
           (ordered.empty() || *done.rbegin() > ordered.back()->version)) {
-        spdlog::warn(
-            "database schema has version {}, newer than this binary knows",
-            *done.rbegin());
+        logging::Warn(
+            logging::Logger("storage"),
+            absl::StrCat("database schema has version ", *done.rbegin(),
+                         ", newer than this binary knows"),
+            {{"schema_version", *done.rbegin()}});
         warned_unknown = true;
       }
       for (const Migration* migration : ordered) {
@@ -193,7 +195,10 @@ absl::Status ApplyMigrations(const std::string& dsn,
           absl::StrCat("migration ", applied->name, ": ", status.message()));
     }
     if (applied == nullptr) return absl::OkStatus();
-    spdlog::info("applied migration {} ({})", applied->version, applied->name);
+    logging::Info(logging::Logger("storage"),
+                  absl::StrCat("applied migration ", applied->version, " (",
+                               applied->name, ")"),
+                  {{"version", applied->version}, {"name", applied->name}});
   }
 }
 

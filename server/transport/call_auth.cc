@@ -1,10 +1,10 @@
 #include "server/transport/call_auth.h"
 
-#include <spdlog/spdlog.h>
-
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "server/logging/logging.h"
 
 namespace evrouter::transport {
 namespace {
@@ -31,7 +31,10 @@ absl::string_view BearerToken(const grpc::ServerContextBase& context) {
 }  // namespace
 
 CallAuth::CallAuth(core::AccessControl* access, bool enabled)
-    : access_(access), enabled_(enabled) {}
+    : access_(access),
+      enabled_(enabled),
+      log_(logging::Logger("auth")),
+      log_throttle_(kFailureLinesPerSecond) {}
 
 absl::StatusOr<core::Caller> CallAuth::Authenticate(
     const grpc::ServerContextBase& context, absl::string_view method) {
@@ -56,26 +59,16 @@ absl::Status CallAuth::Verify(const core::Caller& caller) const {
 void CallAuth::LogFailure(const grpc::ServerContextBase& context,
                           absl::string_view method, absl::string_view reason) {
   uint64_t suppressed = 0;
-  {
-    absl::MutexLock lock(&log_mu_);
-    const absl::Time now = absl::Now();
-    if (now - window_start_ >= absl::Seconds(1)) {
-      window_start_ = now;
-      logged_in_window_ = 0;
-      suppressed = suppressed_;
-      suppressed_ = 0;
-    }
-    if (logged_in_window_ >= kFailureLinesPerSecond) {
-      ++suppressed_;
-      return;
-    }
-    ++logged_in_window_;
-  }
+  if (!log_throttle_.Allow(absl::Now(), &suppressed)) return;
   if (suppressed > 0) {
-    spdlog::warn("{} more failed authentications were not logged", suppressed);
+    logging::Warn(log_,
+                  absl::StrCat(suppressed,
+                               " more failed authentications were not logged"),
+                  {{"suppressed", suppressed}});
   }
-  spdlog::warn("authentication failed: {} (peer {}, {})", std::string(reason),
-               context.peer(), std::string(method));
+  logging::Warn(
+      log_, "authentication failed",
+      {{"reason", reason}, {"peer", context.peer()}, {"method", method}});
 }
 
 }  // namespace evrouter::transport

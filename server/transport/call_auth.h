@@ -3,15 +3,13 @@
 
 #include <grpcpp/server_context.h>
 
-#include <cstdint>
 #include <string>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "absl/synchronization/mutex.h"
-#include "absl/time/time.h"
 #include "server/core/access_control.h"
+#include "server/logging/log_throttle.h"
+#include "server/logging/logging.h"
 
 namespace evrouter::transport {
 
@@ -26,8 +24,9 @@ class CallAuth {
   bool enabled() const { return enabled_; }
 
   // The caller of the call; UNAUTHENTICATED when the metadata is missing or
-  // its token unknown. Failures are counted and logged (the peer and
-  // `method`, never the token; at most a few lines a second).
+  // its token unknown. Failures are counted and logged (component "auth":
+  // the reason, peer and `method`, never the token; at most a few lines a
+  // second).
   absl::StatusOr<core::Caller> Authenticate(
       const grpc::ServerContextBase& context, absl::string_view method);
 
@@ -45,10 +44,8 @@ class CallAuth {
 
   core::AccessControl* const access_;
   const bool enabled_;
-  absl::Mutex log_mu_;
-  absl::Time window_start_ ABSL_GUARDED_BY(log_mu_) = absl::InfinitePast();
-  int logged_in_window_ ABSL_GUARDED_BY(log_mu_) = 0;
-  uint64_t suppressed_ ABSL_GUARDED_BY(log_mu_) = 0;
+  spdlog::logger& log_;  // component "auth"
+  logging::LogThrottle log_throttle_;
 };
 
 // The Access rules of the RPCs (a request type to what it needs).

@@ -24,7 +24,8 @@ int FreePort();
 
 // The real evrouterd binary (path compiled in as EVROUTERD_PATH) running on
 // 127.0.0.1 against `dsn`, with its log captured to a temp file. The first
-// start binds port 0 and reads the bound port from the server's log, so no
+// start binds port 0 and reads the bound port from the server's log (its
+// "serving on" message, the same in either --log-format), so no
 // two tests can race for a port; restarts reuse that port. The destructor
 // stops it (SIGTERM, then SIGKILL) if it still runs, and fails the current
 // test if the server's log holds a sanitizer report (a sanitized build's

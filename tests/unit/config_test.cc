@@ -64,6 +64,7 @@ TEST(ServerConfigTest, Defaults) {
   EXPECT_EQ(config->shutdown_grace, absl::Seconds(10));
   EXPECT_EQ(config->health_check_interval, absl::Seconds(2));
   EXPECT_EQ(config->log_level, "info");
+  EXPECT_EQ(config->log_format, logging::LogFormat::kText);
   EXPECT_FALSE(config->migrate_only);
   EXPECT_FALSE(config->help);
   EXPECT_FALSE(config->version);
@@ -103,6 +104,8 @@ TEST(ServerConfigTest, FlagsWithSeparateAndInlineValues) {
       "--health-check-interval=10ms",
       "--log-level",
       "debug",
+      "--log-format",
+      "json",
       "--migrate-only",
       "--version",
       "--help",
@@ -129,6 +132,7 @@ TEST(ServerConfigTest, FlagsWithSeparateAndInlineValues) {
   EXPECT_EQ(config->shutdown_grace, absl::Milliseconds(1500));
   EXPECT_EQ(config->health_check_interval, absl::Milliseconds(10));
   EXPECT_EQ(config->log_level, "debug");
+  EXPECT_EQ(config->log_format, logging::LogFormat::kJson);
   EXPECT_TRUE(config->migrate_only);
   EXPECT_TRUE(config->version);
   EXPECT_TRUE(config->help);
@@ -157,7 +161,8 @@ TEST(ServerConfigTest, EnvironmentVariables) {
                  {"EVROUTER_STARTUP_TIMEOUT", "1s"},
                  {"EVROUTER_SHUTDOWN_GRACE", "0s"},
                  {"EVROUTER_HEALTH_CHECK_INTERVAL", "1m"},
-                 {"EVROUTER_LOG_LEVEL", "off"}});
+                 {"EVROUTER_LOG_LEVEL", "off"},
+                 {"EVROUTER_LOG_FORMAT", "json"}});
   ASSERT_TRUE(config.ok()) << config.status();
   EXPECT_EQ(config->listen, "[::]:9000");
   EXPECT_EQ(config->tls_cert, "/etc/evrouter/server.pem");
@@ -181,6 +186,7 @@ TEST(ServerConfigTest, EnvironmentVariables) {
   EXPECT_EQ(config->shutdown_grace, absl::ZeroDuration());
   EXPECT_EQ(config->health_check_interval, absl::Minutes(1));
   EXPECT_EQ(config->log_level, "off");
+  EXPECT_EQ(config->log_format, logging::LogFormat::kJson);
 }
 
 TEST(ServerConfigTest, EmptyEnvironmentVariableIsIgnored) {
@@ -193,14 +199,16 @@ TEST(ServerConfigTest, EmptyEnvironmentVariableIsIgnored) {
 
 TEST(ServerConfigTest, FlagWinsOverEnvironment) {
   absl::StatusOr<ServerConfig> config =
-      Parse({"--pg-pool-size=8", "--dedup-window", "30s"},
+      Parse({"--pg-pool-size=8", "--dedup-window", "30s", "--log-format=text"},
             {{"EVROUTER_PG_POOL_SIZE", "2"},
              {"EVROUTER_DEDUP_WINDOW", "5m"},
-             {"EVROUTER_LOG_LEVEL", "warn"}});
+             {"EVROUTER_LOG_LEVEL", "warn"},
+             {"EVROUTER_LOG_FORMAT", "json"}});
   ASSERT_TRUE(config.ok()) << config.status();
   EXPECT_EQ(config->pg_pool_size, 8);
   EXPECT_EQ(config->dedup_window, absl::Seconds(30));
   EXPECT_EQ(config->log_level, "warn");  // no flag: the variable applies
+  EXPECT_EQ(config->log_format, logging::LogFormat::kText);
 }
 
 TEST(ServerConfigTest, FlagOverridesABadEnvironmentValueIsStillAnError) {
@@ -238,6 +246,8 @@ TEST(ServerConfigTest, BadValuesNameTheFlagOrVariable) {
       {{"--startup-timeout=soon"}, {}, "--startup-timeout: 'soon'"},
       {{"--health-check-interval=5ms"}, {}, "--health-check-interval: '5ms'"},
       {{"--log-level=loud"}, {}, "--log-level: 'loud'"},
+      {{"--log-format=xml"}, {}, "--log-format: 'xml' is not text or json"},
+      {{"--log-format", "JSON"}, {}, "--log-format: 'JSON'"},
       {{"--listen="}, {}, "--listen: ''"},
       {{"--tls-cert="}, {}, "--tls-cert: ''"},
       {{},
@@ -246,6 +256,9 @@ TEST(ServerConfigTest, BadValuesNameTheFlagOrVariable) {
       {{}, {{"EVROUTER_MAX_HEADERS", "x"}}, "EVROUTER_MAX_HEADERS: 'x'"},
       {{}, {{"EVROUTER_DEDUP_WINDOW", "1 min"}}, "EVROUTER_DEDUP_WINDOW: "},
       {{}, {{"EVROUTER_LOG_LEVEL", "INFO"}}, "EVROUTER_LOG_LEVEL: 'INFO'"},
+      {{},
+       {{"EVROUTER_LOG_FORMAT", "logfmt"}},
+       "EVROUTER_LOG_FORMAT: 'logfmt' is not text or json"},
       {{},
        {{"EVROUTER_MAX_MESSAGE_BYTES", "12"}},
        "EVROUTER_MAX_MESSAGE_BYTES"},
@@ -365,6 +378,7 @@ TEST(ServerConfigTest, HelpMentionsEveryVariableAndFlag) {
       "EVROUTER_SHUTDOWN_GRACE",
       "EVROUTER_HEALTH_CHECK_INTERVAL",
       "EVROUTER_LOG_LEVEL",
+      "EVROUTER_LOG_FORMAT",
       "EVROUTER_ADMIN_TOKEN",
       "EVROUTER_ADMIN_TOKEN_FILE",
   };
@@ -401,6 +415,7 @@ TEST(ServerConfigTest, HelpMentionsEveryVariableAndFlag) {
                            "--shutdown-grace",
                            "--health-check-interval",
                            "--log-level",
+                           "--log-format",
                            "--migrate-only",
                            "--version",
                            "--help"}) {
