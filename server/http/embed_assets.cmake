@@ -31,9 +31,10 @@ foreach(file IN LISTS files)
   string(LENGTH "${hex}" hex_length)
   math(EXPR size "${hex_length} / 2")
   string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," bytes "${hex}")
-  string(APPEND arrays "constexpr char kAsset${index}[] = {${bytes} 0};\n")
+  # unsigned: bytes past 0x7f (UTF-8) would narrow in a char array.
+  string(APPEND arrays "const unsigned char kAsset${index}[] = {${bytes} 0};\n")
   string(APPEND entries
-    "    {\"/${name}\", \"${type}\", absl::string_view(kAsset${index}, ${size})},\n")
+    "    {\"/${name}\", \"${type}\",\n     absl::string_view(reinterpret_cast<const char*>(kAsset${index}), ${size})},\n")
   math(EXPR index "${index} + 1")
 endforeach()
 file(WRITE "${OUTPUT}.tmp"
@@ -43,7 +44,7 @@ file(WRITE "${OUTPUT}.tmp"
 namespace evrouter::http {
 namespace {
 ${arrays}
-constexpr DashboardAsset kAssets[] = {
+const DashboardAsset kAssets[] = {
 ${entries}    {\"\", \"\", \"\"},
 };
 }  // namespace

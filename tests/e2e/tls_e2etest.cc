@@ -192,7 +192,8 @@ TEST_F(TlsE2ETest, HttpListenerServesHttpsWithTheSameFiles) {
     const std::string address = server_->http_address();
     ASSERT_FALSE(address.empty()) << server_->Log();
     int port = 0;
-    ASSERT_TRUE(absl::SimpleAtoi(address.substr(address.rfind(':') + 1), &port));
+    ASSERT_TRUE(
+        absl::SimpleAtoi(address.substr(address.rfind(':') + 1), &port));
 
     httplib::SSLClient https =
         mutual ? httplib::SSLClient("localhost", port, Cert("client.pem"),
