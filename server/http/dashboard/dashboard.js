@@ -18,6 +18,8 @@ const state = {
   session: 0, // bumped on login and logout; stale answers are dropped
   timer: 0,
   refreshes: 0,
+  started: 0, // refreshes started; an answer older than the last shown is dropped
+  shown: 0,
   exchanges: [], // ExchangeStats of the last refresh
   queueSpecs: new Map(), // queue name -> Queue (bindings)
   users: [],
@@ -174,8 +176,11 @@ function schedule() {
 
 async function refresh() {
   const session = state.session;
+  const seq = ++state.started;
   try {
     const [stats, queues] = await Promise.all([api('GetStats', {}), api('ListQueues', {})]);
+    if (seq < state.shown) return; // a later refresh (after a form) already showed newer data
+    state.shown = seq;
     await applyRefresh(stats, queues);
     state.refreshes++;
     if (state.refreshes % USERS_EVERY === 0) loadUsers();
