@@ -214,7 +214,9 @@ absl::StatusOr<BenchResult> RunScaleOfState(const WorkloadContext& context) {
   absl::StatusOr<std::unique_ptr<ServerProcess>> server = ServerProcess::Spawn(
       options.evrouterd,
       // Only the state and the restore time matter here: no users or tokens.
-      {"--listen", "127.0.0.1:0", "--pg-dsn", *dsn, "--no-auth"}, log_path);
+      {"--listen", "127.0.0.1:0", "--http-listen", "off", "--pg-dsn", *dsn,
+       "--no-auth"},
+      log_path);
   if (!server.ok()) return server.status();
   absl::StatusOr<std::string> address =
       (*server)->WaitForServingAddress(kStartTimeout);
@@ -259,7 +261,9 @@ absl::StatusOr<BenchResult> RunScaleOfState(const WorkloadContext& context) {
     server = ServerProcess::Spawn(
         options.evrouterd,
         // Only the restore time is measured: no users or tokens needed.
-        {"--listen", *address, "--pg-dsn", *dsn, "--no-auth"}, log_path);
+        {"--listen", *address, "--http-listen", "off", "--pg-dsn", *dsn,
+         "--no-auth"},
+        log_path);
     if (!server.ok()) return server.status();
     if (absl::Status serving = WaitForServing(**server, *address, port);
         !serving.ok()) {

@@ -14,6 +14,7 @@ packages=(
   libpqxx-dev libspdlog-dev libabsl-dev libgtest-dev libgmock-dev
   postgresql-15 postgresql-client-15
   python3 openssl docker-compose
+  libcpp-httplib-dev prometheus curl
   chromium
 )
 # A newer Node (not from Debian) may already be there: keep it.

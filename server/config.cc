@@ -103,6 +103,26 @@ const std::vector<Setting>& Settings() {
       {"listen", "EVROUTER_LISTEN", "127.0.0.1:50051",
        "gRPC listen address HOST:PORT", false,
        StringSetter(&ServerConfig::listen)},
+      {"http-listen", "EVROUTER_HTTP_LISTEN", "127.0.0.1:8080",
+       "HTTP listen address HOST:PORT for /metrics, the JSON API (/api/v1/) "
+       "and the dashboard (/), with the TLS settings of --listen; off "
+       "disables it",
+       false,
+       [](ServerConfig& config, absl::string_view value) {
+         if (value == "off" || value.empty()) {
+           config.http_listen.clear();
+           return absl::OkStatus();
+         }
+         size_t colon = value.rfind(':');
+         int port = 0;
+         if (colon == absl::string_view::npos || colon == 0 ||
+             !absl::SimpleAtoi(value.substr(colon + 1), &port) || port < 0 ||
+             port > 65535) {
+           return absl::InvalidArgumentError("HOST:PORT or off");
+         }
+         config.http_listen = std::string(value);
+         return absl::OkStatus();
+       }},
       {"tls-cert", "EVROUTER_TLS_CERT", "none",
        "serve TLS with this PEM certificate chain (needs --tls-key)", false,
        StringSetter(&ServerConfig::tls_cert)},
@@ -114,8 +134,8 @@ const std::vector<Setting>& Settings() {
        "--tls-cert)",
        false, StringSetter(&ServerConfig::tls_client_ca)},
       {"allow-plaintext", "EVROUTER_ALLOW_PLAINTEXT", "false",
-       "serve without TLS on a non-loopback --listen address (the variable "
-       "takes true or false)",
+       "serve without TLS on a non-loopback --listen or --http-listen "
+       "address (the variable takes true or false)",
        true, BoolSetter(&ServerConfig::allow_plaintext)},
       {"pg-dsn", "EVROUTER_PG_DSN",
        "postgresql://postgres@127.0.0.1:5432/evrouter",
@@ -258,6 +278,16 @@ absl::Status CheckTransport(const ServerConfig& config) {
     return absl::InvalidArgumentError(
         "--tls-client-ca needs --tls-cert and --tls-key: client certificates "
         "are only checked over TLS");
+  }
+  if (config.tls_cert.empty() && !config.allow_plaintext &&
+      !config.http_listen.empty() &&
+      !IsLoopbackListenAddress(config.http_listen)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--http-listen ", config.http_listen,
+        " is not a loopback address, and plaintext HTTP would show bearer "
+        "tokens to anyone on the network: serve TLS with --tls-cert and "
+        "--tls-key (HTTPS uses them too), or pass --allow-plaintext "
+        "(EVROUTER_ALLOW_PLAINTEXT=true) to accept it"));
   }
   if (config.tls_cert.empty() && !config.allow_plaintext &&
       !IsLoopbackListenAddress(config.listen)) {

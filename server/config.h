@@ -16,6 +16,9 @@ namespace evrouter {
 // flag and an environment variable; the flag wins over the variable.
 struct ServerConfig {
   std::string listen = "127.0.0.1:50051";
+  // The HTTP listener (/metrics, the JSON API, the dashboard); "off" (or
+  // empty) disables it. Same TLS and plaintext rules as `listen`.
+  std::string http_listen = "127.0.0.1:8080";
   // Transport security: TLS with this PEM certificate chain and key when
   // both are set (neither: plaintext); with `tls_client_ca` also clients
   // must present a certificate signed by that CA (mTLS).

@@ -26,11 +26,16 @@
 #include "server/core/executor.h"
 #include "server/core/queue_manager.h"
 #include "server/core/router.h"
+#include "server/http/http_server.h"
+#include "server/http/json_api.h"
+#include "server/metrics/exposition.h"
+#include "server/server_metrics.h"
 #include "server/transport/admin_service.h"
 #include "server/transport/call_auth.h"
 #include "server/transport/health_service.h"
 #include "server/transport/publisher_service.h"
 #include "server/transport/reflection_service.h"
+#include "server/transport/rpc_metrics.h"
 #include "server/transport/server_credentials.h"
 #include "server/transport/status.h"
 #include "server/transport/subscriber_service.h"
@@ -282,15 +287,18 @@ int Run(const ServerConfig& config, absl::Notification* shutdown) {
     publisher.RecheckAccess();
     subscriber.RecheckAccess();
   });
-  transport::HealthService health(
-      {"evrouter.v1.Publisher", "evrouter.v1.Admin", "evrouter.v1.Subscriber"},
-      &calls);
+  const std::vector<std::string> evrouter_services = {
+      "evrouter.v1.Publisher", "evrouter.v1.Admin", "evrouter.v1.Subscriber"};
+  transport::HealthService health(evrouter_services, &calls);
+  std::vector<std::string> served_services = evrouter_services;
+  served_services.insert(
+      served_services.end(),
+      {"grpc.health.v1.Health", transport::kReflectionV1Service,
+       transport::kReflectionV1alphaService});
+  transport::RpcMetrics rpc_metrics(served_services);
   // Any valid token may use reflection (grpcurl / buf curl with -H).
   transport::ReflectionService reflection(
-      {"evrouter.v1.Publisher", "evrouter.v1.Admin", "evrouter.v1.Subscriber",
-       "grpc.health.v1.Health", transport::kReflectionV1Service,
-       transport::kReflectionV1alphaService},
-      &calls, [&auth](grpc::CallbackServerContext* context) {
+      served_services, &calls, [&auth](grpc::CallbackServerContext* context) {
         absl::StatusOr<core::Caller> caller = auth.Authenticate(
             *context, "/grpc.reflection/ServerReflectionInfo");
         return caller.ok() ? grpc::Status::OK
@@ -311,6 +319,11 @@ int Run(const ServerConfig& config, absl::Notification* shutdown) {
   builder.RegisterService(&health);
   builder.RegisterService(reflection.v1());
   builder.RegisterService(reflection.v1alpha());
+  std::vector<
+      std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+      interceptors;
+  interceptors.push_back(rpc_metrics.NewInterceptorFactory());
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
     spdlog::error("cannot listen on {}", config.listen);
@@ -321,6 +334,45 @@ int Run(const ServerConfig& config, absl::Notification* shutdown) {
   // The bound address, also when the port was 0 (tests read it from here).
   const std::string bound = absl::StrCat(
       config.listen.substr(0, config.listen.rfind(':')), ":", port);
+
+  metrics::MetricsRegistry metrics_registry;
+  AddServerMetrics(&metrics_registry,
+                   {.version = EVROUTER_VERSION,
+                    .router = router.get(),
+                    .queues = queues.get(),
+                    .store = store->get(),
+                    .access = config.auth ? &access : nullptr,
+                    .rpcs = &rpc_metrics});
+  // The JSON API calls the Admin service through the server itself, so it
+  // meets the same authentication, permissions and validation.
+  http::JsonApi json_api(server->InProcessChannel(grpc::ChannelArguments()),
+                         "evrouter.v1.Admin");
+  std::unique_ptr<http::HttpServer> http_server;
+  if (!config.http_listen.empty()) {
+    http_server = std::make_unique<http::HttpServer>(
+        http::HttpServerOptions{.listen = config.http_listen,
+                                .tls_cert = config.tls_cert,
+                                .tls_key = config.tls_key,
+                                .tls_client_ca = config.tls_client_ca},
+        &metrics_registry, &json_api);
+    metrics_registry.AddCollector(
+        [server = http_server.get()](metrics::ExpositionWriter& writer) {
+          server->Collect(writer);
+        });
+    absl::StatusOr<int> http_port = http_server->Start();
+    if (!http_port.ok()) {
+      spdlog::error("{}", http_port.status().ToString());
+      server->Shutdown(std::chrono::system_clock::now());
+      server->Wait();
+      return 1;
+    }
+    spdlog::info(
+        "http listening on {}:{} ({}: /metrics, /api/v1/, dashboard at /)",
+        config.http_listen.substr(0, config.http_listen.rfind(':')), *http_port,
+        server_transport->security == transport::TransportSecurity::kPlaintext
+            ? "http"
+            : "https");
+  }
   spdlog::info("serving on {}, {} exchanges restored, {} queues restored",
                bound, exchanges, queue_count);
 
@@ -337,6 +389,8 @@ int Run(const ServerConfig& config, absl::Notification* shutdown) {
   // get the grace period. Then gRPC shuts down at once: its own deadline
   // would also wait for idle client connections. Commits under way still
   // finish before anyone is answered, so nothing uncommitted is acked.
+  // The HTTP listener first: its API calls go through the gRPC server.
+  if (http_server != nullptr) http_server->Stop();
   calls.StartDrain();
   publisher.EndStreams();
   subscriber.EndStreams();

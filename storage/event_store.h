@@ -92,6 +92,10 @@ class EventStore {
 
   // OK when the database answers.
   virtual absl::Status Ping() = 0;
+
+  // How the store's database connections are used right now, for metrics
+  // (all zero for a store without connections).
+  virtual ConnectionPoolUse PoolUse() const = 0;
 };
 
 // An in-memory store with the same semantics, for unit tests and for running

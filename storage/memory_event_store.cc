@@ -242,6 +242,7 @@ class MemoryEventStore : public EventStore {
   }
 
   absl::Status Ping() override { return absl::OkStatus(); }
+  ConnectionPoolUse PoolUse() const override { return {}; }
 
  private:
   struct Exchange {

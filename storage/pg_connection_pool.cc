@@ -24,7 +24,10 @@ class RawConnection : public pqxx::largeobject {
 
 PgConnectionPool::PgConnectionPool(std::string dsn, int size,
                                    PgReconnectBackoff backoff)
-    : dsn_(std::move(dsn)), backoff_(backoff), delay_(backoff.initial) {
+    : dsn_(std::move(dsn)),
+      backoff_(backoff),
+      size_(size),
+      delay_(backoff.initial) {
   slots_.resize(size);
 }
 
@@ -110,11 +113,25 @@ void PgConnectionPool::Connected() {
 
 PgConnectionPool::Pooled PgConnectionPool::Acquire() {
   absl::MutexLock lock(&mu_);
+  ++waiting_;
   mu_.Await(absl::Condition(
       +[](std::vector<Pooled>* slots) { return !slots->empty(); }, &slots_));
+  --waiting_;
   Pooled pooled = std::move(slots_.back());
   slots_.pop_back();
   return pooled;
+}
+
+ConnectionPoolUse PgConnectionPool::Use() const {
+  absl::MutexLock lock(&mu_);
+  ConnectionPoolUse use;
+  use.size = size_;
+  use.in_use = size_ - static_cast<int>(slots_.size());
+  for (const Pooled& slot : slots_) {
+    if (slot.conn != nullptr) ++use.idle_open;
+  }
+  use.waiting = waiting_;
+  return use;
 }
 
 void PgConnectionPool::Release(Pooled pooled) {

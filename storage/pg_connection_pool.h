@@ -14,6 +14,7 @@
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "storage/records.h"
 
 struct pg_conn;  // libpq's PGconn
 
@@ -60,6 +61,9 @@ class PgConnectionPool {
   absl::Status RunSession(std::string_view what, bool* commit_started,
                           absl::FunctionRef<absl::Status(PgSession&)> fn);
 
+  // The slots' use right now.
+  ConnectionPoolUse Use() const;
+
  private:
   struct Pooled {
     std::unique_ptr<pqxx::connection> conn;
@@ -77,8 +81,11 @@ class PgConnectionPool {
 
   const std::string dsn_;
   const PgReconnectBackoff backoff_;
-  absl::Mutex mu_;
+  const int size_;
+  mutable absl::Mutex mu_;
+  // The slots not borrowed; borrowed ones are size_ - slots_.size().
   std::vector<Pooled> slots_ ABSL_GUARDED_BY(mu_);
+  int waiting_ ABSL_GUARDED_BY(mu_) = 0;
   // Reconnect backoff: no attempt before next_attempt_; the delay after the
   // next failure; why the last attempt failed.
   absl::Time next_attempt_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();

@@ -500,6 +500,8 @@ class PgEventStore : public EventStore {
         });
   }
 
+  ConnectionPoolUse PoolUse() const override { return pool_.Use(); }
+
   absl::Status Ping() override {
     return pool_.Run("ping", nullptr, [&](pqxx::connection& conn) {
       pqxx::nontransaction tx(conn);

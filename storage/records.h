@@ -13,6 +13,16 @@
 
 namespace evrouter {
 
+// A snapshot of a connection pool: its slots, those borrowed by a caller,
+// those holding an open connection that nobody borrows, and the callers
+// waiting for a free slot.
+struct ConnectionPoolUse {
+  int size = 0;
+  int in_use = 0;
+  int idle_open = 0;
+  int waiting = 0;
+};
+
 // Routing kind of an exchange. Values match evrouter.v1.ExchangeKind and the
 // `exchanges.kind` column.
 enum class ExchangeKind : int { kFanout = 1, kDirect = 2, kTopic = 3 };

@@ -16,12 +16,14 @@ absl::Time TruncateToMicros(absl::Time t) {
 }  // namespace
 
 ExchangeLog::ExchangeLog(ExchangeRecord record, ExchangeLogOptions options,
-                         EventStore* store, Executor* executor, Clock* clock)
+                         EventStore* store, Executor* executor, Clock* clock,
+                         PublishMetrics* metrics)
     : record_(std::move(record)),
       options_(options),
       store_(store),
       executor_(executor),
       clock_(clock),
+      metrics_(metrics),
       events_in_(clock),
       head_(record_.head_offset),
       dedup_(options.dedup_window, options.dedup_max_ids) {}
@@ -228,8 +230,13 @@ void ExchangeLog::CommitRound() {
       }
     }
   }
-  if (status.ok() && !rows.empty())
+  if (status.ok() && !rows.empty()) {
+    const absl::Time started = clock_->Now();
     status = store_->AppendEvents(record_.id, rows);
+    metrics_->commit_duration.Observe(
+        absl::ToDoubleSeconds(clock_->Now() - started));
+    if (status.ok()) metrics_->commit_events.Observe(rows.size());
+  }
 
   Completions deliveries;
   if (status.ok() && !rows.empty()) {

@@ -16,6 +16,7 @@
 #include "server/core/clock.h"
 #include "server/core/dedup_window.h"
 #include "server/core/executor.h"
+#include "server/core/publish_metrics.h"
 #include "server/core/queue.h"
 #include "server/core/rate_counter.h"
 #include "storage/event_store.h"
@@ -64,8 +65,11 @@ struct ExchangeLogOptions {
 // the next one. Thread-safe; keep it in a shared_ptr (rounds hold a ref).
 class ExchangeLog : public std::enable_shared_from_this<ExchangeLog> {
  public:
+  // `metrics` (commit duration and size are observed there) is not owned
+  // and must outlive the log.
   ExchangeLog(ExchangeRecord record, ExchangeLogOptions options,
-              EventStore* store, Executor* executor, Clock* clock);
+              EventStore* store, Executor* executor, Clock* clock,
+              PublishMetrics* metrics);
 
   // Reloads what the writer keeps in memory: the dedup window and the
   // stored_at of the head event (stored_at never decreases in offset order).
@@ -85,7 +89,7 @@ class ExchangeLog : public std::enable_shared_from_this<ExchangeLog> {
   int64_t id() const { return record_.id; }
   const std::string& name() const { return record_.name; }
   ExchangeKind kind() const { return record_.kind; }
-  // Events committed per second.
+  // Events committed per second, and in all since the log was created.
   RateCounter::Rates EventsIn() const { return events_in_.Get(); }
 
   // Feeds `queue` every event committed from now on (after commit, in offset
@@ -114,6 +118,7 @@ class ExchangeLog : public std::enable_shared_from_this<ExchangeLog> {
   EventStore* const store_;
   Executor* const executor_;
   Clock* const clock_;
+  PublishMetrics* const metrics_;
 
   RateCounter events_in_;
   // Held while a commit's head moves and its events are handed to the

@@ -26,12 +26,13 @@ void RateCounter::Add(uint64_t n) {
     bucket.count = 0;
   }
   bucket.count += n;
+  total_ += n;
 }
 
 RateCounter::Rates RateCounter::Get() const {
   absl::MutexLock lock(&mu_);
   absl::Time now = clock_->Now();
-  return Rates{RateOver(10, now), RateOver(60, now)};
+  return Rates{RateOver(10, now), RateOver(60, now), total_};
 }
 
 double RateCounter::RateOver(int window_seconds, absl::Time now) const {

@@ -13,10 +13,10 @@
 namespace evrouter::core {
 
 // Counts events and reports their rate over the last 10 seconds and the last
-// minute, for stats. Counts go into 60 one-second buckets keyed by the Unix
-// second of the clock; a bucket is reused (reset) when its second comes round
-// again, so memory is fixed. Thread-safe; `clock` is not owned and must
-// outlive the counter.
+// minute, and their total, for stats. Counts go into 60 one-second buckets
+// keyed by the Unix second of the clock; a bucket is reused (reset) when its
+// second comes round again, so memory is fixed. Thread-safe; `clock` is not
+// owned and must outlive the counter.
 //
 // A window of W seconds (10 or 60) holds the current, partial second plus the
 // W - 1 complete seconds before it, so it spans (W - 1) s + the part of the
@@ -30,6 +30,7 @@ class RateCounter {
   struct Rates {
     double per_sec_10s = 0;  // events per second over the last 10 s
     double per_sec_1m = 0;   // events per second over the last minute
+    uint64_t total = 0;      // events counted since the counter was made
   };
 
   explicit RateCounter(Clock* clock);
@@ -58,6 +59,7 @@ class RateCounter {
   const absl::Time created_;
   mutable absl::Mutex mu_;
   std::array<Bucket, kBuckets> buckets_ ABSL_GUARDED_BY(mu_);
+  uint64_t total_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace evrouter::core

@@ -24,7 +24,7 @@ Router::Router(RouterOptions options, EventStore* store, Executor* executor,
 
 std::shared_ptr<ExchangeLog> Router::NewLog(ExchangeRecord record) {
   return std::make_shared<ExchangeLog>(std::move(record), options_.log, store_,
-                                       executor_, clock_);
+                                       executor_, clock_, &metrics_);
 }
 
 absl::Status Router::Load() {
@@ -72,7 +72,8 @@ void Router::Publish(absl::string_view exchange, std::vector<EventInput> events,
     std::move(done)(ExchangeNotFound("exchange", exchange));
     return;
   }
-  absl::Time now = clock_->Now();
+  const absl::Time now = clock_->Now();
+  metrics_.batch_events.Observe(events.size());
   std::vector<Event> stored;
   stored.reserve(events.size());
   size_t bytes = 0;
@@ -84,7 +85,15 @@ void Router::Publish(absl::string_view exchange, std::vector<EventInput> events,
     for (const auto& [key, value] : event.headers)
       bytes += key.size() + value.size();
   }
-  log->Append(std::move(stored), bytes, std::move(done));
+  log->Append(
+      std::move(stored), bytes,
+      [this, now, done = std::move(done)](
+          absl::StatusOr<std::vector<PublishedEvent>> result) mutable {
+        if (result.ok()) {
+          metrics_.latency.Observe(absl::ToDoubleSeconds(clock_->Now() - now));
+        }
+        std::move(done)(std::move(result));
+      });
 }
 
 void Router::CreateExchange(

@@ -15,6 +15,7 @@
 #include "server/core/clock.h"
 #include "server/core/exchange_log.h"
 #include "server/core/executor.h"
+#include "server/core/publish_metrics.h"
 #include "server/core/validation.h"
 #include "storage/event_store.h"
 
@@ -58,6 +59,8 @@ class Router {
   std::vector<ExchangeInfo> ListExchanges() const;  // sorted by name
 
   const PublishLimits& limits() const { return options_.limits; }
+  // Write-path histograms, for /metrics.
+  const PublishMetrics& metrics() const { return metrics_; }
 
   // The writer of an exchange, or nullptr.
   std::shared_ptr<ExchangeLog> Find(absl::string_view name) const;
@@ -78,6 +81,7 @@ class Router {
   EventStore* const store_;
   Executor* const executor_;
   Clock* const clock_;
+  PublishMetrics metrics_;
 
   absl::AnyInvocable<void(const ExchangeLog& log)> deleted_listener_;
   // Serialises admin operations (rare) so create/delete of one name never race.

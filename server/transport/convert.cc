@@ -139,6 +139,7 @@ namespace {
 void ToProto(const core::RateCounter::Rates& rates, v1::Rate* out) {
   out->set_per_sec_10s(rates.per_sec_10s);
   out->set_per_sec_1m(rates.per_sec_1m);
+  out->set_total(rates.total);
 }
 
 }  // namespace

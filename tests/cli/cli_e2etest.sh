@@ -186,7 +186,8 @@ start_server() {
   local port
   port=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
   ADDR="127.0.0.1:$port"
-  EVROUTER_ADMIN_TOKEN="$ADMIN_TOKEN" "$EVROUTERD" --listen "$ADDR" --pg-dsn "$DSN" "$@" \
+  EVROUTER_ADMIN_TOKEN="$ADMIN_TOKEN" "$EVROUTERD" --listen "$ADDR" --pg-dsn "$DSN" \
+    --http-listen 127.0.0.1:0 "$@" \
     >>"$WORK/server.log" 2>&1 &
   SERVER_PID=$!
 }

@@ -161,10 +161,11 @@ TEST_F(LifecycleE2ETest,
   std::string output;
   std::string dsn =
       absl::StrCat("postgresql://postgres@127.0.0.1:", FreePort(), "/x");
-  int code = RunCommand(
-      {EVROUTERD_PATH, "--pg-dsn", dsn, "--listen",
-       absl::StrCat("127.0.0.1:", FreePort()), "--startup-timeout", "1s"},
-      &output, absl::Seconds(30));
+  int code =
+      RunCommand({EVROUTERD_PATH, "--pg-dsn", dsn, "--listen",
+                  absl::StrCat("127.0.0.1:", FreePort()), "--http-listen",
+                  "127.0.0.1:0", "--startup-timeout", "1s"},
+                 &output, absl::Seconds(30));
   EXPECT_EQ(code, 1) << output;
   EXPECT_NE(output.find("migrations failed"), std::string::npos) << output;
 }

@@ -171,8 +171,9 @@ TEST_F(TlsE2ETest, BadTlsFilesStopTheServerNamingTheFile) {
        certs_},
   };
   for (const auto& [tls_args, named] : cases) {
-    std::vector<std::string> args = {EVROUTERD_PATH, "--listen", "127.0.0.1:0",
-                                     "--pg-dsn", db_.dsn()};
+    std::vector<std::string> args = {
+        EVROUTERD_PATH, "--listen", "127.0.0.1:0", "--http-listen",
+        "127.0.0.1:0",  "--pg-dsn", db_.dsn()};
     args.insert(args.end(), tls_args.begin(), tls_args.end());
     std::string output;
     EXPECT_EQ(RunCommand(args, &output), 1) << output;

@@ -25,7 +25,7 @@ evr_new_database
 # lib.sh's cleanup stop it and evr_fail print its log.
 EVR_SERVER_LOG="$EVR_TMP/evrouterd.log"
 EVROUTER_ADMIN_TOKEN="$EVR_ADMIN_TOKEN" "$evrouterd" --listen 127.0.0.1:0 \
-  --pg-dsn "$EVR_DB_DSN" >"$EVR_SERVER_LOG" 2>&1 &
+  --http-listen 127.0.0.1:0 --pg-dsn "$EVR_DB_DSN" >"$EVR_SERVER_LOG" 2>&1 &
 EVR_PID=$!
 deadline=$((SECONDS + 30))
 until EVR_ADDR="$(sed -n 's/.*serving on \([0-9.]*:[0-9]*\).*/\1/p' "$EVR_SERVER_LOG" | head -n1)" \

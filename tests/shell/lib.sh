@@ -5,7 +5,8 @@
 #   evr_new_database           create a fresh database on the EVROUTER_TEST_PG_DSN cluster;
 #                              sets EVR_DB_NAME and EVR_DB_DSN
 #   evr_start_server EVROUTERD start evrouterd on a free port against EVR_DB_DSN; sets EVR_ADDR,
-#                              EVR_PID, EVR_SERVER_LOG; waits (<= 30 s) for Health SERVING
+#                              EVR_HTTP_ADDR (its HTTP listener, also on a free port), EVR_PID,
+#                              EVR_SERVER_LOG; waits (<= 30 s) for Health SERVING
 #   evr_stop_server            stop EVR_PID (and only it)
 #   evr_buf ARGS...            buf curl --protocol grpc --http2-prior-knowledge, with the
 #                              admin's bearer token (EVR_ADMIN_TOKEN), ARGS...
@@ -20,6 +21,7 @@ set -euo pipefail
 
 EVR_PID=""
 EVR_ADDR=""
+EVR_HTTP_ADDR=""
 EVR_DB_NAME=""
 EVR_DB_DSN=""
 EVR_SERVER_LOG=""
@@ -85,7 +87,7 @@ evr_start_server() {
   EVR_ADDR="127.0.0.1:$port"
   EVR_SERVER_LOG="$EVR_TMP/evrouterd.log"
   EVROUTER_ADMIN_TOKEN="$EVR_ADMIN_TOKEN" "$evrouterd" --listen "$EVR_ADDR" \
-    --pg-dsn "$EVR_DB_DSN" "$@" >"$EVR_SERVER_LOG" 2>&1 &
+    --http-listen 127.0.0.1:0 --pg-dsn "$EVR_DB_DSN" "$@" >"$EVR_SERVER_LOG" 2>&1 &
   EVR_PID=$!
   local deadline=$((SECONDS + 30)) out
   while true; do
@@ -100,6 +102,8 @@ evr_start_server() {
     if [[ "$(printf '%s' "$out" | python3 -c 'import json,sys
 try: print(json.load(sys.stdin).get("status",""))
 except Exception: print("")' 2>/dev/null)" == "SERVING" ]]; then
+      # "http listening on HOST:PORT (...)" names the HTTP port it bound.
+      EVR_HTTP_ADDR="$(sed -n 's/.*http listening on \([^ ]*\) .*/\1/p' "$EVR_SERVER_LOG" | tail -n 1)"
       return 0
     fi
     ((SECONDS < deadline)) \

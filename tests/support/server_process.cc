@@ -121,11 +121,27 @@ ServerProcess::~ServerProcess() {
   unlink(log_path_.c_str());
 }
 
+namespace {
+
+// HOST:PORT from the line "http listening on HOST:PORT (...)" in `log`, or
+// empty when the HTTP listener is off.
+std::string HttpAddressIn(const std::string& log) {
+  static const std::string kHttp = "http listening on ";
+  size_t at = log.find(kHttp);
+  if (at == std::string::npos) return "";
+  at += kHttp.size();
+  return log.substr(at, log.find(' ', at) - at);
+}
+
+}  // namespace
+
 absl::Status ServerProcess::Start(absl::Duration within) {
   const bool first_start = address_.empty();
-  std::vector<std::string> args = {EVROUTERD_PATH, "--listen",
-                                   first_start ? "127.0.0.1:0" : address_,
-                                   "--pg-dsn", dsn_};
+  // The HTTP listener on a free port (extra args may say otherwise).
+  std::vector<std::string> args = {
+      EVROUTERD_PATH, "--listen", first_start ? "127.0.0.1:0" : address_,
+      "--pg-dsn",     dsn_,       "--http-listen",
+      "127.0.0.1:0"};
   args.insert(args.end(), extra_args_.begin(), extra_args_.end());
   const size_t log_start = Log().size();  // earlier runs' lines come first
   // A fresh channel: the old one would wait out its reconnect backoff.
@@ -155,6 +171,7 @@ absl::Status ServerProcess::Start(absl::Duration within) {
         continue;
       }
       address_ = absl::StrCat("127.0.0.1:", port);
+      http_address_ = HttpAddressIn(log);
       client::ClientOptions options;
       options.server = address_;
       options.token = admin_token_;
@@ -174,9 +191,10 @@ absl::Status ServerProcess::Start(absl::Duration within) {
 }
 
 absl::Status ServerProcess::Launch() {
-  std::vector<std::string> args = {EVROUTERD_PATH, "--listen",
-                                   address_.empty() ? "127.0.0.1:0" : address_,
-                                   "--pg-dsn", dsn_};
+  std::vector<std::string> args = {
+      EVROUTERD_PATH, "--listen", address_.empty() ? "127.0.0.1:0" : address_,
+      "--pg-dsn",     dsn_,       "--http-listen",
+      "127.0.0.1:0"};
   args.insert(args.end(), extra_args_.begin(), extra_args_.end());
   pid_ = Spawn(args, ServerEnvironment(admin_token_), log_path_);
   if (pid_ <= 0) return absl::InternalError("cannot spawn " EVROUTERD_PATH);

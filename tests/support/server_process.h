@@ -62,6 +62,9 @@ class ServerProcess {
   pid_t pid() const { return pid_; }
   // 127.0.0.1:PORT once started.
   const std::string& address() const { return address_; }
+  // HOST:PORT of the HTTP listener (/metrics, /api/v1/, the dashboard) as of
+  // the last Start(); empty when it is off.
+  const std::string& http_address() const { return http_address_; }
   // A client for this server (10 s deadline per call); a new one after each
   // Start(), so references do not survive a restart.
   client::Client& client() { return *client_; }
@@ -78,6 +81,7 @@ class ServerProcess {
   const std::string dsn_;
   const std::vector<std::string> extra_args_;
   std::string address_;  // empty until the first start
+  std::string http_address_;
   const std::string log_path_;
   std::string admin_token_ = kTestAdminToken;
   pid_t pid_ = -1;

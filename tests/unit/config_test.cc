@@ -42,6 +42,7 @@ TEST(ServerConfigTest, Defaults) {
   absl::StatusOr<ServerConfig> config = Parse({});
   ASSERT_TRUE(config.ok()) << config.status();
   EXPECT_EQ(config->listen, "127.0.0.1:50051");
+  EXPECT_EQ(config->http_listen, "127.0.0.1:8080");
   EXPECT_EQ(config->tls_cert, "");
   EXPECT_EQ(config->tls_key, "");
   EXPECT_EQ(config->tls_client_ca, "");
@@ -338,6 +339,7 @@ TEST(ServerConfigTest, HelpMentionsEveryVariableAndFlag) {
               }).ok());
   const std::set<std::string> documented = {
       "EVROUTER_LISTEN",
+      "EVROUTER_HTTP_LISTEN",
       "EVROUTER_TLS_CERT",
       "EVROUTER_TLS_KEY",
       "EVROUTER_TLS_CLIENT_CA",
@@ -373,6 +375,7 @@ TEST(ServerConfigTest, HelpMentionsEveryVariableAndFlag) {
   for (const char* flag : {"--admin-token-file",
                            "--no-auth",
                            "--listen",
+                           "--http-listen",
                            "--tls-cert",
                            "--tls-key",
                            "--tls-client-ca",
@@ -483,6 +486,40 @@ TEST(ServerConfigTest, PlaintextOnlyOnLoopbackUnlessAllowed) {
   // --help and --version answer whatever else is set.
   EXPECT_TRUE(Parse({"--listen", "0.0.0.0:1", "--help"}).ok());
   EXPECT_TRUE(Parse({"--tls-cert", "server.pem", "--version"}).ok());
+}
+
+TEST(ServerConfigTest, HttpListenTakesAnAddressOrOff) {
+  EXPECT_EQ(Parse({"--http-listen", "127.0.0.1:0"})->http_listen,
+            "127.0.0.1:0");
+  EXPECT_EQ(Parse({"--http-listen", "[::1]:9090"})->http_listen, "[::1]:9090");
+  EXPECT_EQ(Parse({"--http-listen", "off"})->http_listen, "");
+  EXPECT_EQ(Parse({}, {{"EVROUTER_HTTP_LISTEN", "off"}})->http_listen, "");
+  for (const char* bad :
+       {"8080", "localhost", ":8080", "127.0.0.1:99999", "127.0.0.1:x"}) {
+    absl::StatusOr<ServerConfig> config = Parse({"--http-listen", bad});
+    EXPECT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument)
+        << bad;
+    EXPECT_THAT(Message(config), HasSubstr("--http-listen"));
+    EXPECT_THAT(Message(config), HasSubstr("HOST:PORT or off"));
+  }
+}
+
+// The HTTP listener carries bearer tokens too: the same rule as --listen.
+TEST(ServerConfigTest, HttpPlaintextOnlyOnLoopbackUnlessAllowed) {
+  for (const char* other : {"0.0.0.0:8080", "[::]:8080", "10.1.2.3:8080"}) {
+    SCOPED_TRACE(other);
+    absl::StatusOr<ServerConfig> config = Parse({"--http-listen", other});
+    EXPECT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(Message(config),
+                StartsWith(absl::StrCat("--http-listen ", other,
+                                        " is not a loopback address")));
+    EXPECT_THAT(Message(config), HasSubstr("--allow-plaintext"));
+    EXPECT_TRUE(Parse({"--http-listen", other, "--allow-plaintext"}).ok());
+    EXPECT_TRUE(Parse({"--http-listen", other, "--tls-cert", "server.pem",
+                       "--tls-key", "server.key"})
+                    .ok());
+  }
+  EXPECT_TRUE(Parse({"--http-listen", "localhost:8080"}).ok());
 }
 
 TEST(ServerConfigTest, AllowPlaintextVariableTakesABoolean) {

@@ -115,6 +115,7 @@ class ControlledStore : public EventStore {
     return inner_->DeleteConsumer(queue_id, name);
   }
   absl::Status Ping() override { return inner_->Ping(); }
+  ConnectionPoolUse PoolUse() const override { return inner_->PoolUse(); }
 
  private:
   EventStore* const inner_;

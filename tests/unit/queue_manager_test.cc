@@ -19,6 +19,9 @@
 #include "server/core/clock.h"
 #include "server/core/executor.h"
 #include "server/core/router.h"
+#include "server/metrics/exposition.h"
+#include "server/server_metrics.h"
+#include "server/transport/rpc_metrics.h"
 #include "storage/event_store.h"
 #include "tests/unit/controlled_store.h"
 
@@ -503,6 +506,114 @@ TEST_F(QueueManagerTest, WakeEndsAWaitForLiveEventsWithNothing) {
   absl::StatusOr<Delivery> delivery = waiting.Get();
   ASSERT_TRUE(delivery.ok());
   EXPECT_TRUE(delivery->events.empty());
+}
+
+}  // namespace
+}  // namespace evrouter::core
+
+namespace evrouter::core {
+namespace {
+
+// The value of the sample `name_and_labels` in `exposition`, or -1.
+double SampleValue(const std::string& exposition,
+                   const std::string& name_and_labels) {
+  const std::string prefix = name_and_labels + " ";
+  size_t at = exposition.find("\n" + prefix);
+  if (at == std::string::npos) return -1;
+  at += 1 + prefix.size();
+  return std::stod(exposition.substr(at, exposition.find('\n', at) - at));
+}
+
+// /metrics reads the same state GetStats does, at each scrape.
+TEST_F(QueueManagerTest, ServerMetricsFollowPublishesDeliveriesAndConsumers) {
+  transport::RpcMetrics rpcs({});
+  metrics::MetricsRegistry registry;
+  AddServerMetrics(&registry, {.version = "9.9.9",
+                               .router = router_.get(),
+                               .queues = queues_.get(),
+                               .store = controlled_.get(),
+                               .access = nullptr,
+                               .rpcs = &rpcs});
+  CreateExchange("orders", ExchangeKind::kTopic);
+  ASSERT_TRUE(CreateQueue({"orders.all", "orders", {"#"}, 100, false}).ok());
+  Publish("orders", {"a", "b", "c"});
+  Publish("orders", {"d"});
+  auto subscription = MustSubscribe("orders.all", "billing");
+  ASSERT_NE(subscription, nullptr);
+  std::vector<uint64_t> delivered = ReadThrough(*subscription, 4);
+  ASSERT_EQ(delivered.back(), 4u);  // and acked
+  Publish("orders", {"e", "f"});    // not acked
+
+  std::string out = registry.Render();
+  EXPECT_EQ(SampleValue(out, "evrouter_build_info{version=\"9.9.9\"}"), 1);
+  EXPECT_EQ(SampleValue(out, "evrouter_exchanges"), 1);
+  EXPECT_EQ(
+      SampleValue(out, "evrouter_events_published_total{exchange=\"orders\"}"),
+      6);
+  EXPECT_EQ(
+      SampleValue(out, "evrouter_exchange_head_offset{exchange=\"orders\"}"),
+      6);
+  EXPECT_EQ(SampleValue(out, "evrouter_publish_batch_events_count"), 3);
+  EXPECT_EQ(SampleValue(out, "evrouter_publish_batch_events_sum"), 6);
+  EXPECT_EQ(SampleValue(out, "evrouter_publish_latency_seconds_count"), 3);
+  EXPECT_EQ(SampleValue(out, "evrouter_storage_commit_events_sum"), 6);
+  EXPECT_GE(SampleValue(out, "evrouter_storage_commit_duration_seconds_count"),
+            1);
+  EXPECT_GE(
+      SampleValue(out, "evrouter_events_delivered_total{queue=\"orders.all\"}"),
+      4);
+  EXPECT_EQ(
+      SampleValue(out, "evrouter_queue_buffered_events{queue=\"orders.all\"}"),
+      6);
+  EXPECT_EQ(
+      SampleValue(out,
+                  "evrouter_queue_buffer_limit_events{queue=\"orders.all\"}"),
+      100);
+  EXPECT_DOUBLE_EQ(
+      SampleValue(out,
+                  "evrouter_queue_buffer_fill_ratio{queue=\"orders.all\"}"),
+      0.06);
+  EXPECT_EQ(
+      SampleValue(out,
+                  "evrouter_consumers{queue=\"orders.all\",state=\"active\"}"),
+      1);
+  EXPECT_EQ(
+      SampleValue(
+          out, "evrouter_consumers{queue=\"orders.all\",state=\"sleeping\"}"),
+      0);
+  EXPECT_EQ(SampleValue(out,
+                        "evrouter_consumer_active{queue=\"orders.all\","
+                        "consumer=\"billing\"}"),
+            1);
+  EXPECT_EQ(SampleValue(out,
+                        "evrouter_consumer_committed_offset{queue=\"orders."
+                        "all\",consumer=\"billing\"}"),
+            4);
+  EXPECT_EQ(SampleValue(out,
+                        "evrouter_consumer_lag_events{queue=\"orders.all\","
+                        "consumer=\"billing\"}"),
+            2);
+  // A memory store has no connections.
+  EXPECT_EQ(SampleValue(out, "evrouter_storage_connections_max"), 0);
+  EXPECT_EQ(SampleValue(out, "evrouter_auth_failures_total"), 0);
+  EXPECT_GT(SampleValue(out, "process_resident_memory_bytes"), 0);
+  EXPECT_GT(SampleValue(out, "process_start_time_seconds"), 1.6e9);
+  EXPECT_GT(SampleValue(out, "process_open_fds"), 0);
+
+  subscription->Close();
+  out = registry.Render();
+  EXPECT_EQ(
+      SampleValue(
+          out, "evrouter_consumers{queue=\"orders.all\",state=\"sleeping\"}"),
+      1);
+  EXPECT_EQ(SampleValue(out,
+                        "evrouter_consumer_active{queue=\"orders.all\","
+                        "consumer=\"billing\"}"),
+            0);
+  EXPECT_GT(SampleValue(out,
+                        "evrouter_consumer_last_active_timestamp_seconds{queue="
+                        "\"orders.all\",consumer=\"billing\"}"),
+            0);
 }
 
 }  // namespace

@@ -52,6 +52,19 @@ TEST(RateCounterTest, ZeroAtStart) {
   EXPECT_EQ(rates.per_sec_1m, 0);
 }
 
+TEST(RateCounterTest, TotalCountsEverythingSinceCreation) {
+  FakeClock clock;
+  RateCounter counter(&clock);
+  EXPECT_EQ(counter.Get().total, 0u);
+  // Far more than the 60 one-second buckets hold.
+  AddSteadily(counter, clock, 7, absl::Seconds(1), absl::Seconds(200));
+  EXPECT_EQ(counter.Get().total, 7u * 200);
+  clock.Advance(absl::Minutes(10));
+  RateCounter::Rates rates = counter.Get();
+  EXPECT_EQ(rates.per_sec_1m, 0);
+  EXPECT_EQ(rates.total, 7u * 200);
+}
+
 TEST(RateCounterTest, SteadyRateOnWholeSeconds) {
   FakeClock clock;
   RateCounter counter(&clock);
