@@ -87,12 +87,12 @@ export class RateChart {
     const minutes = Math.round(this.windowMs / 60000);
     for (let m = minutes; m >= 0; m--) {
       const xx = x(now - m * 60000);
-      ctx.fillText(m === 0 ? 'now' : `−${m} min`, Math.min(Math.max(xx, pad.left + 18), pad.left + w - 12), pad.top + hgt + 6);
+      ctx.fillText(m === 0 ? 'now' : `\u2212${m} min`, Math.min(Math.max(xx, pad.left + 18), pad.left + w - 12), pad.top + hgt + 6);
     }
 
     if (this.samples.length === 0) {
       ctx.textBaseline = 'middle';
-      ctx.fillText('collecting samples…', pad.left + w / 2, pad.top + hgt / 2);
+      ctx.fillText('collecting samples\u2026', pad.left + w / 2, pad.top + hgt / 2);
       return;
     }
     this.#series(ctx, x, y, 'in', colIn, true, []);

@@ -136,7 +136,7 @@ function clearData() {
     $(id).replaceChildren();
   }
   for (const id of ['#tile-exchanges', '#tile-queues', '#tile-consumers', '#tile-in', '#tile-out', '#tile-auth']) {
-    $(id).textContent = '–';
+    $(id).textContent = '\u2013';
   }
   $('#queue-exchange').replaceChildren();
   $('#token-user').replaceChildren();
@@ -226,7 +226,7 @@ async function applyRefresh(stats, queues) {
   $('#tile-out').textContent = fmtRate(rateOut);
   $('#tile-auth').textContent = fmtCount(stats.authFailures);
   chart.add(Date.now(), rateIn, rateOut);
-  setStatus(`Updated ${fmtClock(new Date())} · every ${REFRESH_MS / 1000} s`, false);
+  setStatus(`Updated ${fmtClock(new Date())} \u00b7 every ${REFRESH_MS / 1000} s`, false);
 }
 
 function cmp(a, b) {
@@ -293,7 +293,7 @@ function renderQueues(queues) {
       setCell(c[1], q.exchange);
       c[1].dataset.col = 'exchange';
       const bindings = spec?.bindings || [];
-      const shown = bindings.length ? bindings.join(', ') : (spec ? 'all events' : '…');
+      const shown = bindings.length ? bindings.join(', ') : (spec ? 'all events' : '\u2026');
       if (c[2].dataset.value !== bindings.join(' ') || c[2].textContent !== shown) {
         c[2].replaceChildren(...(bindings.length
           ? bindings.map((b) => h('code', { class: 'binding', text: b }))
@@ -327,7 +327,7 @@ function renderConsumers(consumers) {
     create: (c) => {
       const tr = h('tr', { dataset: { testid: 'consumer-row', queue: c.queue, name: c.name } });
       cells(tr, 7, ['', 'name', '', 'num', 'num', '', 'actions']);
-      const seek = h('button', { type: 'button', class: 'btn btn-small', dataset: { testid: 'consumer-seek' }, text: 'Seek…' });
+      const seek = h('button', { type: 'button', class: 'btn btn-small', dataset: { testid: 'consumer-seek' }, text: 'Seek\u2026' });
       const del = h('button', { type: 'button', class: 'btn btn-small btn-danger-quiet', dataset: { testid: 'consumer-delete' }, text: 'Delete' });
       seek.addEventListener('click', () => openSeek(tr.consumer));
       del.addEventListener('click', () => confirmDeleteConsumer(tr.consumer));

@@ -2,14 +2,14 @@
 
 const grouping = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 
-// "12345" (or 12345) -> "12,345"; anything unparsable -> "—".
+// "12345" (or 12345) -> "12,345"; anything unparsable -> an em dash.
 export function fmtCount(value) {
-  if (value === undefined || value === null || value === '') return '—';
+  if (value === undefined || value === null || value === '') return '\u2014';
   try {
     return grouping.format(BigInt(value));
   } catch (_) {
     const n = Number(value);
-    return Number.isFinite(n) ? grouping.format(n) : '—';
+    return Number.isFinite(n) ? grouping.format(n) : '\u2014';
   }
 }
 
@@ -33,7 +33,7 @@ export function fmtRate(value) {
 
 export function fmtPercent(value) {
   const n = Number(value);
-  if (!Number.isFinite(n)) return '—';
+  if (!Number.isFinite(n)) return '\u2014';
   if (n > 0 && n < 1) return '<1%';
   return `${Math.round(n)}%`;
 }
@@ -61,7 +61,7 @@ export function fmtRelative(value, now = Date.now()) {
 // Local date and time, for tooltips and "created" columns.
 export function fmtDateTime(value) {
   const d = toDate(value);
-  if (!d) return '—';
+  if (!d) return '\u2014';
   return d.toLocaleString(undefined, {
     year: 'numeric', month: 'short', day: 'numeric',
     hour: '2-digit', minute: '2-digit', second: '2-digit',
