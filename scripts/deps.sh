@@ -2,6 +2,8 @@
 # Installs what evrouter needs to build and test, and only what is missing.
 # Idempotent and quiet when everything is present. Prints the path of buf
 # (installed from npm into the git-ignored .tools/ folder) on its last line.
+# playwright-core (for the dashboard's browser test, with Debian's chromium)
+# goes into the same folder, at a pinned version.
 set -euo pipefail
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -13,6 +15,7 @@ packages=(
   postgresql-15 postgresql-client-15
   python3 openssl docker-compose
   libcpp-httplib-dev prometheus curl
+  chromium
 )
 # A newer Node (not from Debian) may already be there: keep it.
 if ! { command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 \
@@ -51,4 +54,19 @@ if [[ ! -x "$buf" ]] || ! "$buf" --version >/dev/null 2>&1; then
     exit 1
   fi
 fi
+playwright_version=1.65.1
+playwright_pkg="$repo_root/.tools/node_modules/playwright-core/package.json"
+installed_playwright="$(node -e 'try { console.log(require(process.argv[1]).version) } catch (e) {}' \
+  "$playwright_pkg" 2>/dev/null || true)"
+if [[ "$installed_playwright" != "$playwright_version" ]]; then
+  echo "deps.sh: installing playwright-core $playwright_version from npm into $repo_root/.tools" >&2
+  mkdir -p "$repo_root/.tools"
+  npm install --prefix "$repo_root/.tools" --no-audit --no-fund --loglevel=error --save-exact \
+    "playwright-core@$playwright_version" >/dev/null
+  if [[ ! -f "$playwright_pkg" ]]; then
+    echo "deps.sh: playwright-core is not installed at $playwright_pkg" >&2
+    exit 1
+  fi
+fi
+
 echo "$buf"
