@@ -5,6 +5,7 @@
 
 #include <limits>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/ascii.h"
@@ -290,24 +291,22 @@ absl::Status CheckTransport(const ServerConfig& config) {
         "--tls-client-ca needs --tls-cert and --tls-key: client certificates "
         "are only checked over TLS");
   }
-  if (config.tls_cert.empty() && !config.allow_plaintext &&
-      !config.http_listen.empty() &&
-      !IsLoopbackListenAddress(config.http_listen)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--http-listen ", config.http_listen,
-        " is not a loopback address, and plaintext HTTP would show bearer "
-        "tokens to anyone on the network: serve TLS with --tls-cert and "
-        "--tls-key (HTTPS uses them too), or pass --allow-plaintext "
-        "(EVROUTER_ALLOW_PLAINTEXT=true) to accept it"));
-  }
-  if (config.tls_cert.empty() && !config.allow_plaintext &&
-      !IsLoopbackListenAddress(config.listen)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--listen ", config.listen,
-        " is not a loopback address, and plaintext would be readable by "
-        "anyone on the network: serve TLS with --tls-cert and --tls-key "
-        "(EVROUTER_TLS_CERT, EVROUTER_TLS_KEY), or pass --allow-plaintext "
-        "(EVROUTER_ALLOW_PLAINTEXT=true) to accept it"));
+  // Both listeners carry bearer tokens: plaintext only where nobody else
+  // can listen, unless allowed.
+  if (config.tls_cert.empty() && !config.allow_plaintext) {
+    for (const auto& [flag, address] :
+         {std::pair<const char*, const std::string*>{"--listen",
+                                                     &config.listen},
+          {"--http-listen", &config.http_listen}}) {
+      if (address->empty() || IsLoopbackListenAddress(*address)) continue;
+      return absl::InvalidArgumentError(absl::StrCat(
+          flag, " ", *address,
+          " is not a loopback address, and plaintext would be readable by "
+          "anyone on the network, bearer tokens included: serve TLS with "
+          "--tls-cert and --tls-key (EVROUTER_TLS_CERT, EVROUTER_TLS_KEY; the "
+          "HTTP listener uses them too), or pass --allow-plaintext "
+          "(EVROUTER_ALLOW_PLAINTEXT=true) to accept it"));
+    }
   }
   return absl::OkStatus();
 }

@@ -449,6 +449,9 @@ int main(int argc, char** argv) {
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  // A peer that closes its connection mid-write (an HTTPS client, say: TLS
+  // writes go through write(2)) must cost an EPIPE, not the process.
+  signal(SIGPIPE, SIG_IGN);
 
   // Component loggers on stderr; spdlog::info() and the like are "server".
   evrouter::logging::SetUpLogging(config->log_format,

@@ -2,8 +2,10 @@
 #define EVROUTER_TESTS_E2E_E2E_FIXTURE_H_
 
 #include <gtest/gtest.h>
+#include <stdlib.h>
 
 #include <cstdint>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <string>
@@ -47,6 +49,35 @@ class E2ETest : public ::testing::Test {
 
   PgTestDatabase db_;
   std::unique_ptr<ServerProcess> server_;
+};
+
+// A fresh database and a directory of test certificates (made by
+// tests/support/make_test_certs.sh: ca.pem, server.pem/.key for localhost
+// and 127.0.0.1, client.pem/.key, and another CA's), removed afterwards. Each
+// test starts its own server.
+class CertificatesE2ETest : public E2ETest {
+ protected:
+  void SetUp() override {
+    ASSERT_FALSE(db_.dsn().empty()) << "no test database";
+    char dir[] = "/tmp/evrouter-certs-XXXXXX";
+    ASSERT_NE(mkdtemp(dir), nullptr);
+    certs_ = dir;
+    std::string output;
+    ASSERT_EQ(RunCommand({"/bin/bash", MAKE_TEST_CERTS_PATH, certs_}, &output),
+              0)
+        << output;
+  }
+
+  void TearDown() override {
+    if (!certs_.empty()) std::filesystem::remove_all(certs_);
+  }
+
+  // The path of certificate file `name`.
+  std::string Cert(const std::string& name) const {
+    return absl::StrCat(certs_, "/", name);
+  }
+
+  std::string certs_;
 };
 
 inline v1::Event MakeEvent(std::string type, std::string payload = "p",

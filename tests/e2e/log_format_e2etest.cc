@@ -178,33 +178,15 @@ TEST_F(LogFormatE2ETest, JsonLinesWithFieldsAndNoTokensOrPayloads) {
 
 // A client that fails its TLS handshake makes gRPC log a line of its own:
 // it arrives as JSON of component "grpc".
-class LogFormatTlsE2ETest : public E2ETest {
- protected:
-  void SetUp() override {
-    ASSERT_FALSE(db_.dsn().empty()) << "no test database";
-    char dir[] = "/tmp/evrouter-log-tls-XXXXXX";
-    ASSERT_NE(mkdtemp(dir), nullptr);
-    certs_ = dir;
-    std::string output;
-    ASSERT_EQ(RunCommand({"/bin/bash", MAKE_TEST_CERTS_PATH, certs_}, &output),
-              0)
-        << output;
-  }
-
-  void TearDown() override {
-    if (!certs_.empty()) std::filesystem::remove_all(certs_);
-  }
-
-  std::string certs_;
-};
+class LogFormatTlsE2ETest : public CertificatesE2ETest {};
 
 TEST_F(LogFormatTlsE2ETest, GrpcHandshakeErrorsAreJsonLinesOfComponentGrpc) {
   server_ = std::make_unique<ServerProcess>(
-      db_.dsn(), std::vector<std::string>{"--tls-cert", certs_ + "/server.pem",
-                                          "--tls-key", certs_ + "/server.key",
-                                          "--log-format", "json"});
+      db_.dsn(),
+      std::vector<std::string>{"--tls-cert", Cert("server.pem"), "--tls-key",
+                               Cert("server.key"), "--log-format", "json"});
   absl::StatusOr<client::TlsOptions> tls =
-      client::ReadTlsFiles(certs_ + "/ca.pem", "", "");
+      client::ReadTlsFiles(Cert("ca.pem"), "", "");
   ASSERT_TRUE(tls.ok()) << tls.status();
   server_->set_client_tls(*tls);
   ASSERT_TRUE(server_->Start().ok()) << server_->Log();
