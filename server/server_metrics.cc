@@ -25,9 +25,9 @@ double Seconds(absl::Time time) {
 void CollectWritePath(const core::Router& router, ExpositionWriter& w) {
   const core::PublishMetrics& m = router.metrics();
   w.Family("evrouter_publish_latency_seconds", MetricType::kHistogram,
-           "Time from a publish reaching the router to its commit being "
-           "known (stored publishes only; one per Publish call or stream "
-           "batch).");
+           "Time from a validated publish joining its exchange's commit "
+           "queue to its commit being known (stored publishes only; one per "
+           "Publish call or stream batch).");
   w.Sample({}, m.latency.Get());
   w.Family("evrouter_publish_batch_events", MetricType::kHistogram,
            "Events per publish call (a unary Publish or one stream batch).");

@@ -71,7 +71,8 @@ void ExchangeLog::Append(std::vector<Event> events, size_t bytes,
                        options_.max_pending_bytes, "); retry with backoff"));
     } else {
       queued_bytes_ += bytes;
-      queue_.push_back({std::move(events), bytes, std::move(done)});
+      queue_.push_back(
+          {std::move(events), bytes, std::move(done), clock_->Now()});
       if (committing_) return;
       committing_ = true;
     }
@@ -267,8 +268,11 @@ void ExchangeLog::CommitRound() {
   // Live readers get their events outside every lock of the writer.
   RunCompletions(std::move(deliveries));
 
+  const absl::Time answered_at = clock_->Now();
   for (size_t i = 0; i < round.size(); ++i) {
     if (status.ok()) {
+      metrics_->latency.Observe(
+          absl::ToDoubleSeconds(answered_at - round[i].appended_at));
       std::move(round[i].done)(std::move(results[i]));
     } else {
       std::move(round[i].done)(status);

@@ -103,6 +103,7 @@ class ExchangeLog : public std::enable_shared_from_this<ExchangeLog> {
     std::vector<Event> events;
     size_t bytes;
     PublishCallback done;
+    absl::Time appended_at;  // for the publish latency histogram
   };
 
   // One group commit, on a storage thread; re-posts itself while work queues.

@@ -8,8 +8,8 @@ namespace evrouter::core {
 // What the write path measures, for /metrics: owned by the Router, observed
 // by it and by its exchange writers, read by the metrics collector.
 struct PublishMetrics {
-  // From a publish reaching the router to its callback with the commit's
-  // outcome, for publishes that were stored (seconds).
+  // From a validated publish joining its exchange's commit queue to its
+  // callback with the commit's outcome, for stored publishes (seconds).
   metrics::Histogram latency{metrics::Histogram::LatencyBounds()};
   // Events per publish call (a unary Publish or one stream batch).
   metrics::Histogram batch_events{metrics::Histogram::CountBounds()};

@@ -85,15 +85,7 @@ void Router::Publish(absl::string_view exchange, std::vector<EventInput> events,
     for (const auto& [key, value] : event.headers)
       bytes += key.size() + value.size();
   }
-  log->Append(
-      std::move(stored), bytes,
-      [this, now, done = std::move(done)](
-          absl::StatusOr<std::vector<PublishedEvent>> result) mutable {
-        if (result.ok()) {
-          metrics_.latency.Observe(absl::ToDoubleSeconds(clock_->Now() - now));
-        }
-        std::move(done)(std::move(result));
-      });
+  log->Append(std::move(stored), bytes, std::move(done));
 }
 
 void Router::CreateExchange(
