@@ -32,6 +32,7 @@
 #include "server/server_metrics.h"
 #include "server/transport/admin_service.h"
 #include "server/transport/call_auth.h"
+#include "server/transport/connection_drain.h"
 #include "server/transport/health_service.h"
 #include "server/transport/publisher_service.h"
 #include "server/transport/reflection_service.h"
@@ -46,6 +47,10 @@
 
 namespace evrouter {
 namespace {
+
+// At shutdown, once every call has ended, how long clients get to take what
+// was written to them before their connections are closed.
+constexpr absl::Duration kOutputDeliveryWait = absl::Seconds(2);
 
 // Retries `attempt` while it fails with UNAVAILABLE, until `deadline` or a
 // shutdown request (then CANCELLED).
@@ -389,10 +394,12 @@ int Run(const ServerConfig& config, absl::Notification* shutdown) {
   health.Shutdown();
   // Drain: new calls get UNAVAILABLE, open PublishStreams stop taking batches
   // and end once the batches they took are acknowledged, calls in progress
-  // get the grace period. Then gRPC shuts down at once: its own deadline
-  // would also wait for idle client connections. Commits under way still
-  // finish before anyone is answered, so nothing uncommitted is acked.
-  // The HTTP listener first: its API calls go through the gRPC server.
+  // get the grace period. Commits under way still finish before anyone is
+  // answered, so nothing uncommitted is acked. Then the clients' kernels
+  // acknowledge what was written to them (see connection_drain.h), and gRPC
+  // shuts down at once: its own deadline would also wait for idle client
+  // connections. The HTTP listener first: its API calls go through the gRPC
+  // server.
   if (http_server != nullptr) http_server->Stop();
   calls.StartDrain();
   publisher.EndStreams();
@@ -404,6 +411,18 @@ int Run(const ServerConfig& config, absl::Notification* shutdown) {
   }
   if (!health.WaitForWatchersDone(absl::Seconds(2))) {
     spdlog::warn("health Watch streams still open; cancelling them");
+  }
+  if (const int undelivered = transport::ConnectionsWithUndeliveredOutput(port);
+      undelivered > 0) {
+    spdlog::info(
+        "waiting up to {} for {} client connections to take what was sent "
+        "to them",
+        absl::FormatDuration(kOutputDeliveryWait), undelivered);
+    if (const int left = transport::WaitForOutputDelivered(
+            port, absl::Now() + kOutputDeliveryWait);
+        left > 0) {
+      spdlog::warn("{} client connections still had not; closing them", left);
+    }
   }
   server->Shutdown(std::chrono::system_clock::now());
   server->Wait();
