@@ -184,7 +184,7 @@ TEST_F(HttpE2ETest, UsersAndTokensFromTheJsonApiWorkOverGrpc) {
 
 TEST_F(HttpE2ETest, TheJsonApiNeedsAValidToken) {
   const double failures_before = Metric("evrouter_auth_failures_total");
-  for (const std::string token :
+  for (const std::string& token :
        {std::string(),
         std::string("evr_000000000000_wrong-token-wrong-token-wrong-tok")}) {
     httplib::Result result = Api("ListExchanges", "{}", token);
